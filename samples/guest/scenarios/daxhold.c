@@ -1,0 +1,510 @@
+/*
+ * daxhold: builds a scenario's DAX state inside the sample guest, records the ground truth
+ * (what it did by construction, /proc/self/pagemap, and the kernel's own view through the
+ * daxtruth module), then holds the state (mappings, unread pipes, blocked tasks) until the
+ * guest is dumped.
+ *
+ *   daxhold fs DIR        [--panic-on-usr1] --out FILE --ready FILE
+ *   daxhold devdax DEV                        --out FILE --ready FILE
+ *   daxhold truncate DIR                      --out FILE --ready FILE
+ *
+ * Output: one JSON document (FILE) with "construction" (files, touched offsets, pfns, pins)
+ * and "kernel" (daxtruth answers, embedded verbatim).  Built static; runs as root in the guest.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MAP_SYNC
+#define MAP_SYNC 0x80000
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+
+#define PAGE 4096UL
+#define PMD (2UL << 20)
+#define MAX_TOUCH 64
+#define MAX_PINS 16
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "daxhold: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (%s)\n", strerror(errno));
+	va_end(ap);
+	exit(1);
+}
+
+/* ---- the daxtruth module: write a command, read back one JSON document ---------------- */
+
+static char *truth(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int fd = open("/proc/daxtruth", O_RDWR);
+	if (fd < 0)
+		die("open /proc/daxtruth");
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		die("daxtruth command '%.40s'", cmd);
+	lseek(fd, 0, SEEK_SET);
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (len + 4096 > cap)
+			buf = realloc(buf, cap *= 2);
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0)
+			die("read /proc/daxtruth");
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	buf[len] = 0;
+	if (!len)
+		die("empty daxtruth answer to '%.40s'", cmd);
+	return buf;
+}
+
+/* ---- what the scenario did, by construction --------------------------------------------- */
+
+struct touch {
+	unsigned long off;	/* byte offset in the file or device */
+	int write;		/* write fault (1) or read fault (0) */
+	uint64_t pfn;		/* from /proc/self/pagemap; 0 if not present */
+};
+
+struct mapped {
+	const char *name;	/* what the mapping is for */
+	char path[256];
+	int fd;
+	unsigned long size;	/* file size */
+	unsigned long len;	/* mapped length */
+	int sync;		/* MAP_SYNC */
+	char *addr;
+	int ntouch;
+	struct touch touch[MAX_TOUCH];
+};
+
+struct pin {
+	struct mapped *m;
+	unsigned long off;
+	int count;		/* references taken (one vmsplice each) */
+	uint64_t pfn;
+};
+
+static struct mapped maps[8];
+static int nmaps;
+static struct pin pins[MAX_PINS];
+static int npins;
+static int pipes_held[64][2];
+static int npipes;
+
+static uint64_t pagemap_pfn(const void *va)
+{
+	static int fd = -1;
+	uint64_t e = 0;
+	if (fd < 0 && (fd = open("/proc/self/pagemap", O_RDONLY)) < 0)
+		die("open pagemap");
+	if (pread(fd, &e, 8, (off_t)((uintptr_t)va / PAGE) * 8) != 8)
+		die("read pagemap");
+	if (!(e & (1ULL << 63)))	/* PM_PRESENT */
+		return 0;
+	return e & ((1ULL << 55) - 1);	/* PM_PFRAME_MASK */
+}
+
+/* mmap LEN bytes of FD aligned to 2 MiB in the address space, so PMD faults are possible. */
+static char *map_aligned(int fd, unsigned long len, int flags)
+{
+	char *r = mmap(NULL, len + PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		die("reserve");
+	char *a = (char *)(((uintptr_t)r + PMD - 1) & ~(PMD - 1));
+	char *m = mmap(a, len, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	return m;
+}
+
+static struct mapped *map_file(const char *name, const char *dir, unsigned long size,
+			       unsigned long alloc, int sync)
+{
+	struct mapped *m = &maps[nmaps++];
+	m->name = name;
+	snprintf(m->path, sizeof(m->path), "%s/%s", dir, name);
+	m->fd = open(m->path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (m->fd < 0)
+		die("create %s", m->path);
+	if (alloc && fallocate(m->fd, 0, 0, alloc))
+		die("fallocate %s", m->path);
+	if (ftruncate(m->fd, size))
+		die("ftruncate %s", m->path);
+	m->size = m->len = size;
+	m->sync = sync;
+	m->addr = map_aligned(m->fd, size, sync ? MAP_SHARED_VALIDATE | MAP_SYNC : MAP_SHARED);
+	if (!m->addr)
+		die("mmap %s", m->path);
+	return m;
+}
+
+static struct mapped *map_device(const char *name, const char *dev, unsigned long len)
+{
+	struct mapped *m = &maps[nmaps++];
+	m->name = name;
+	snprintf(m->path, sizeof(m->path), "%s", dev);
+	m->fd = open(dev, O_RDWR);
+	if (m->fd < 0)
+		die("open %s", dev);
+	m->size = 0;
+	m->len = len;
+	m->addr = map_aligned(m->fd, len, MAP_SHARED);
+	if (!m->addr)
+		die("mmap %s", dev);
+	return m;
+}
+
+static void touch(struct mapped *m, unsigned long off, int write)
+{
+	volatile char *p = m->addr + off;
+	if (write)
+		*p = (char)(0x40 + m->ntouch);
+	else
+		(void)*p;
+	struct touch *t = &m->touch[m->ntouch++];
+	t->off = off;
+	t->write = write;
+}
+
+/* Take COUNT references on the page at OFF: vmsplice it into a pipe nobody reads. */
+static void pin(struct mapped *m, unsigned long off, int count)
+{
+	struct pin *p = &pins[npins++];
+	p->m = m;
+	p->off = off;
+	p->count = count;
+	for (int i = 0; i < count; i++) {
+		int *fds = pipes_held[npipes++];
+		if (pipe(fds))
+			die("pipe");
+		struct iovec iov = { m->addr + off, PAGE };
+		if (vmsplice(fds[1], &iov, 1, 0) != (ssize_t)PAGE)
+			die("vmsplice %s+%#lx", m->path, off);
+	}
+}
+
+static void resolve_pfns(void)
+{
+	for (int i = 0; i < nmaps; i++)
+		for (int j = 0; j < maps[i].ntouch; j++)
+			maps[i].touch[j].pfn = pagemap_pfn(maps[i].addr + maps[i].touch[j].off);
+	for (int i = 0; i < npins; i++)
+		pins[i].pfn = pagemap_pfn(pins[i].m->addr + pins[i].off);
+}
+
+/* ---- ground truth ------------------------------------------------------------------------ */
+
+static FILE *out;
+
+static void emit_construction(const char *scenario)
+{
+	fprintf(out, "{\n\"mode\": \"%s\",\n\"construction\": {\n  \"mappings\": [\n", scenario);
+	for (int i = 0; i < nmaps; i++) {
+		struct mapped *m = &maps[i];
+		struct stat st;
+		fstat(m->fd, &st);
+		fprintf(out, "    {\"name\": \"%s\", \"path\": \"%s\", \"ino\": %lu, \"size\": %lu, "
+			"\"mapped\": %lu, \"map_sync\": %s, \"vaddr\": \"0x%lx\", \"touched\": [",
+			m->name, m->path, (unsigned long)st.st_ino, m->size, m->len,
+			m->sync ? "true" : "false", (unsigned long)(uintptr_t)m->addr);
+		for (int j = 0; j < m->ntouch; j++)
+			fprintf(out, "%s{\"offset\": %lu, \"index\": %lu, \"write\": %s, \"pfn\": \"0x%" PRIx64 "\"}",
+				j ? ", " : "", m->touch[j].off, m->touch[j].off / PAGE,
+				m->touch[j].write ? "true" : "false", m->touch[j].pfn);
+		fprintf(out, "]}%s\n", i + 1 < nmaps ? "," : "");
+	}
+	fprintf(out, "  ],\n  \"pins\": [\n");
+	for (int i = 0; i < npins; i++)
+		fprintf(out, "    {\"path\": \"%s\", \"offset\": %lu, \"index\": %lu, \"count\": %d, "
+			"\"how\": \"vmsplice into an unread pipe\", \"pfn\": \"0x%" PRIx64 "\"}%s\n",
+			pins[i].m->path, pins[i].off, pins[i].off / PAGE, pins[i].count, pins[i].pfn,
+			i + 1 < npins ? "," : "");
+	fprintf(out, "  ],\n  \"holder_pid\": %d\n},\n", getpid());
+}
+
+/* Parse the "ranges" of a daxtruth pgmap answer (module output has a fixed shape). */
+static int pgmap_ranges(const char *js, unsigned long *start, unsigned long *end, int max)
+{
+	const char *p = strstr(js, "\"ranges\"");
+	int n = 0;
+	while (p && n < max && (p = strstr(p, "\"start\""))) {
+		unsigned long s, e;
+		const char *q = strstr(p, "\"end\"");
+		if (!q || sscanf(strchr(p, ':') + 1, " \"%lx\"", &s) != 1 ||
+		    sscanf(strchr(q, ':') + 1, " \"%lx\"", &e) != 1)
+			break;
+		start[n] = s;
+		end[n++] = e;
+		p = q;
+	}
+	return n;
+}
+
+static uint64_t sysfs_hex(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llx", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+static void emit_kernel(const int *task_pids, int ntasks)
+{
+	/* Every pfn the scenario names: touched pages, pinned pages, and for 2 MiB mappings the
+	 * head page and one page past the head (tail/sub-page state). */
+	static char pfnlist[65536];
+	size_t l = 0;
+	uint64_t fsdax_pfn = 0, devdax_pfn = 0;
+	for (int i = 0; i < nmaps; i++)
+		for (int j = 0; j < maps[i].ntouch; j++) {
+			uint64_t pfn = maps[i].touch[j].pfn;
+			if (!pfn)
+				continue;
+			l += snprintf(pfnlist + l, sizeof(pfnlist) - l, " 0x%" PRIx64 " 0x%" PRIx64, pfn, pfn + 1);
+			if (maps[i].size && !fsdax_pfn && maps[i].touch[j].write)
+				fsdax_pfn = pfn;
+			if (!maps[i].size && !devdax_pfn)
+				devdax_pfn = pfn;
+		}
+	for (int i = 0; i < npins; i++)
+		if (pins[i].pfn)
+			l += snprintf(pfnlist + l, sizeof(pfnlist) - l, " 0x%" PRIx64, pins[i].pfn);
+
+	fprintf(out, "\"kernel\": {\n\"files\": [\n");
+	for (int i = 0; i < nmaps; i++) {
+		char idx[4096];
+		size_t k = 0;
+		for (int j = 0; j < maps[i].ntouch; j++)
+			k += snprintf(idx + k, sizeof(idx) - k, " %lu", maps[i].touch[j].off / PAGE);
+		char *f = truth("file %s%s", maps[i].path, idx);
+		fprintf(out, "%s%s\n", f, i + 1 < nmaps ? "," : "");
+		free(f);
+	}
+	char *pages = truth("page%s", pfnlist);
+	fprintf(out, "],\n\"pages\": %s,\n\"pgmaps\": [\n", pages);
+	free(pages);
+
+	/* Each pgmap in the guest: the fsdax one (from a written page) and the devdax one (from a
+	 * mapped page, or else from the start of the device's range as sysfs reports it). */
+	if (!devdax_pfn)
+		devdax_pfn = sysfs_hex("/sys/bus/dax/devices/dax0.1/resource") / PAGE;
+	uint64_t probe[2] = { fsdax_pfn, devdax_pfn };
+	int first = 1;
+	unsigned long rs[8], re[8];
+	int nr[2] = { 0, 0 };
+	unsigned long census_s[2][8], census_e[2][8];
+	for (int i = 0; i < 2; i++) {
+		if (!probe[i])
+			continue;
+		char *g = truth("pgmap 0x%" PRIx64, probe[i]);
+		fprintf(out, "%s%s\n", first ? "" : ",", g);
+		first = 0;
+		nr[i] = pgmap_ranges(g, rs, re, 8);
+		memcpy(census_s[i], rs, sizeof(rs));
+		memcpy(census_e[i], re, sizeof(re));
+		free(g);
+	}
+	fprintf(out, "],\n\"census\": [\n");
+	first = 1;
+	for (int i = 0; i < 2; i++)
+		for (int r = 0; r < nr[i]; r++) {
+			char *c = truth("range 0x%lx 0x%lx", census_s[i][r] / PAGE, census_e[i][r] / PAGE + 1);
+			fprintf(out, "%s%s\n", first ? "" : ",", c);
+			first = 0;
+			free(c);
+		}
+	fprintf(out, "],\n\"tasks\": [\n");
+	for (int i = 0; i < ntasks; i++) {
+		char *t = truth("task %d", task_pids[i]);
+		fprintf(out, "%s%s\n", i ? "," : "", t);
+		free(t);
+	}
+	fprintf(out, "]\n},\n");
+}
+
+static void finish(const char *ready)
+{
+	fprintf(out, "\"complete\": true\n}\n");
+	fflush(out);
+	fsync(fileno(out));
+	fclose(out);
+	int fd = open(ready, O_WRONLY | O_CREAT, 0644);
+	close(fd);
+}
+
+static void panic_now(int sig)
+{
+	(void)sig;
+	/* The task holding the DAX state is the panic task in the dump. */
+	int fd = open("/proc/sysrq-trigger", O_WRONLY);
+	if (fd >= 0)
+		write(fd, "c", 1);
+}
+
+static void hold(void)
+{
+	for (;;)
+		pause();
+}
+
+/* ---- scenarios ---------------------------------------------------------------------------- */
+
+/* Files on a DAX filesystem: 4 KiB entries with holes and zero-page reads, 2 MiB entries,
+ * a MAP_SYNC mapping, and pages pinned by vmsplice into unread pipes. */
+static void scenario_fs(const char *dir)
+{
+	struct mapped *pte = map_file("pte.dat", dir, 64 * PAGE, 0, 0);
+	touch(pte, 0 * PAGE, 1);
+	touch(pte, 1 * PAGE, 1);
+	touch(pte, 2 * PAGE, 1);
+	touch(pte, 5 * PAGE, 1);
+	touch(pte, 8 * PAGE, 1);
+	touch(pte, 10 * PAGE, 0);	/* read of a hole: zero-page entry */
+	touch(pte, 11 * PAGE, 0);
+
+	/* 8 MiB: the first 6 MiB allocated (aligned by the fs geometry), the last 2 MiB a hole. */
+	struct mapped *pmd = map_file("pmd.dat", dir, 4 * PMD, 3 * PMD, 0);
+	touch(pmd, 0, 1);
+	touch(pmd, 0 + 7 * PAGE, 1);
+	touch(pmd, PMD, 1);
+	touch(pmd, 2 * PMD + 3 * PAGE, 0);
+	touch(pmd, 3 * PMD, 0);		/* read of a 2 MiB hole: PMD zero entry if allowed */
+
+	struct mapped *sync = map_file("sync.dat", dir, 16 * PAGE, 16 * PAGE, 1);
+	for (int i = 0; i < 4; i++)
+		touch(sync, i * PAGE, 1);
+
+	pin(pte, 1 * PAGE, 1);
+	pin(pte, 2 * PAGE, 2);
+	pin(pmd, PMD + 3 * PAGE, 1);
+	pin(sync, 2 * PAGE, 1);
+	resolve_pfns();
+}
+
+static void scenario_devdax(const char *dev)
+{
+	/* One written page on the fsdax filesystem too, so the fsdax pgmap is named as well. */
+	struct mapped *marker = map_file("marker.dat", "/mnt", PAGE, PAGE, 0);
+	touch(marker, 0, 1);
+	struct mapped *d = map_device("devdax", dev, 4 * PMD);
+	touch(d, 0, 1);
+	touch(d, PMD, 1);
+	touch(d, PMD + 5 * PAGE, 1);
+	touch(d, 3 * PMD, 0);
+	pin(d, PMD + 5 * PAGE, 1);
+	pin(d, 3 * PMD + 2 * PAGE, 2);
+	resolve_pfns();
+}
+
+/* seed 004 (DAX-gup): a page pinned by an unread pipe, and a task truncating that file, which
+ * waits in the filesystem's break-layouts path until the page is idle (it never is). */
+static pid_t scenario_truncate(const char *dir)
+{
+	struct mapped *v = map_file("victim.dat", dir, 2 * PMD, 2 * PMD, 0);
+	touch(v, 0, 1);
+	touch(v, 4 * PAGE, 1);
+	touch(v, PMD, 1);
+	pin(v, 4 * PAGE, 1);
+	resolve_pfns();
+	pid_t child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		int fd = open(v->path, O_RDWR);
+		if (ftruncate(fd, PAGE))	/* blocks behind the pinned page */
+			die("truncate");
+		_exit(0);
+	}
+	/* Wait until the child sleeps in the layout-break wait (bounded: 20 s). */
+	char path[64], wchan[128] = "";
+	snprintf(path, sizeof(path), "/proc/%d/wchan", child);
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (!fgets(wchan, sizeof(wchan), f))
+				wchan[0] = 0;
+			fclose(f);
+		}
+		if (strstr(wchan, "break_layouts") || strstr(wchan, "wait_dax_page"))
+			break;
+		usleep(100000);
+	}
+	fprintf(stderr, "daxhold: truncating child %d waits in '%s'\n", child, wchan);
+	return child;
+}
+
+int main(int argc, char **argv)
+{
+	const char *outpath = NULL, *ready = NULL, *mode, *target;
+	int panic_on_usr1 = 0;
+	if (argc < 3)
+		die("usage: daxhold fs|devdax|truncate TARGET --out FILE --ready FILE");
+	mode = argv[1];
+	target = argv[2];
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			outpath = argv[++i];
+		else if (!strcmp(argv[i], "--ready") && i + 1 < argc)
+			ready = argv[++i];
+		else if (!strcmp(argv[i], "--panic-on-usr1"))
+			panic_on_usr1 = 1;
+	}
+	if (!outpath || !ready)
+		die("--out and --ready are required");
+	if (panic_on_usr1)
+		signal(SIGUSR1, panic_now);
+
+	int tasks[4], ntasks = 0;
+	tasks[ntasks++] = getpid();
+	if (!strcmp(mode, "fs"))
+		scenario_fs(target);
+	else if (!strcmp(mode, "devdax"))
+		scenario_devdax(target);
+	else if (!strcmp(mode, "truncate"))
+		tasks[ntasks++] = scenario_truncate(target);
+	else
+		die("unknown mode %s", mode);
+
+	out = fopen(outpath, "w");
+	if (!out)
+		die("open %s", outpath);
+	emit_construction(argc > 0 ? mode : "");
+	emit_kernel(tasks, ntasks);
+	finish(ready);
+	hold();
+	return 0;
+}

@@ -1,0 +1,83 @@
+#!/bin/bash
+# build-initramfs.sh KDIR BUILD
+# Build the guest initramfs for the kernel extracted in KDIR (fetch-kernel.sh) from the guest
+# programs built in BUILD (build-guest.sh): BUILD/initramfs.cpio.gz for the first kernel,
+# which carries the kernel and BUILD/capture.cpio.gz for the kdump capture kernel.
+# Userspace (busybox-static, ndctl, mkfs.*, kexec, makedumpfile) comes from this machine's
+# Debian packages with the shared libraries they need.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+kdir=$1 build=$2
+release=$(sed -n 's/^release=//p' "$kdir/versions")
+guest=$DT_SAMPLES/guest
+
+# Copy binaries and their shared-library closure (as ldd resolves it here) into ROOT.
+add_bin() {
+	local root=$1; shift
+	local b l
+	for b in "$@"; do
+		b=$(command -v "$b") || die "missing program $b (make deps installs it)"
+		install -D -m 755 "$b" "$root/usr/bin/$(basename "$b")"
+		for l in $(ldd "$b" 2>/dev/null | grep -o '/[^ ]*'); do
+			[ -e "$root$l" ] || install -D -m 755 "$(readlink -f "$l")" "$root$l"
+		done
+	done
+}
+
+# Copy the modules MODS need (dependency closure, decompressed) and index them.
+add_modules() {
+	local root=$1; shift
+	local m f rel
+	for m in "$@"; do
+		modprobe -C /dev/null -d "$kdir" -S "$release" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" {print $2}'
+	done | sort -u | while read -r f; do
+		rel=${f#"$kdir"}
+		case $f in
+		*.ko.xz)  mkdir -p "$root$(dirname "$rel")"; xz -dc "$f" > "$root${rel%.xz}" ;;
+		*.ko.zst) mkdir -p "$root$(dirname "$rel")"; zstd -qdc "$f" > "$root${rel%.zst}" ;;
+		*.ko.gz)  mkdir -p "$root$(dirname "$rel")"; gzip -dc "$f" > "$root${rel%.gz}" ;;
+		*)        install -D -m 644 "$f" "$root$rel" ;;
+		esac
+	done
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -f "$kdir/lib/modules/$release/$f" ] && cp "$kdir/lib/modules/$release/$f" "$root/lib/modules/$release/"
+	done
+	depmod -b "$root" "$release"
+}
+
+base_root() {
+	local root=$1
+	rm -rf "$root" && mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,mnt,out}
+	cp /bin/busybox "$root/bin/busybox"
+	for a in $("$root/bin/busybox" --list); do
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	install -m 755 "$guest/init" "$root/init"
+}
+
+pack() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -6) > "$2"; }
+
+# Capture initramfs: just enough to mount the output disk and run makedumpfile.
+croot=$build/capture-root
+base_root "$croot"
+add_bin "$croot" makedumpfile
+add_modules "$croot" virtio_pci virtio_blk crc32c_generic ext4
+pack "$croot" "$build/capture.cpio.gz"
+
+# First-kernel initramfs.
+root=$build/initramfs-root
+base_root "$root"
+add_bin "$root" ndctl daxctl mkfs.ext4 mke2fs mkfs.xfs kexec
+[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$root/etc/"
+add_modules "$root" virtio_pci virtio_blk crc32c_generic ext4 xfs qemu_fw_cfg \
+	pvpanic_pci pvpanic_mmio nfit nd_pmem dax_pmem device_dax
+install -D -m 644 "$build/daxtruth.ko" "$root/lib/daxtruth.ko"
+install -D -m 755 "$build/daxhold" "$root/bin/daxhold"
+mkdir -p "$root/scenarios"
+install -m 755 "$guest"/scenarios/*.sh "$root/scenarios/"
+install -D -m 644 "$kdir/vmlinuz" "$root/boot/vmlinuz"
+cp "$build/capture.cpio.gz" "$root/boot/capture.cpio.gz"
+pack "$root" "$build/initramfs.cpio.gz"
+rm -rf "$root" "$croot"
+say "initramfs: $(du -h "$build/initramfs.cpio.gz" | cut -f1) (capture $(du -h "$build/capture.cpio.gz" | cut -f1))"

@@ -112,6 +112,7 @@ def main():
     ap.add_argument("--qmp-snapshot", action="store_true")
     ap.add_argument("--dumplevel", default="31")
     ap.add_argument("--memory", default="2G")
+    ap.add_argument("--guest-build", default="", help="cache key of the guest build (recorded)")
     args = ap.parse_args()
 
     out = os.path.abspath(args.out)
@@ -234,6 +235,7 @@ def main():
     with open(os.path.join(work, "run.json"), "w") as f:
         json.dump({"scenario": args.scenario, "accel": accname, "qemu": qemu,
                    "dumplevel": int(args.dumplevel), "qmp_snapshot": args.qmp_snapshot,
+                   "guest_build": args.guest_build,
                    "seconds": {"to_held": round(t["held"] - t["start"], 1),
                                "panic_to_poweroff": round(t["done"] - t["panic"], 1),
                                "total": round(time.time() - t["start"], 1)}}, f, indent=1)

@@ -239,7 +239,7 @@ cmd_run() {
 	# Hold a shared lock while CMD runs so that a rebuild does not swap the tree under it.
 	mkdir -p "$base"
 	exec 9>"$base/.$suite.lock"
-	flock -s 9
+	if ! flock -n -s 9; then say "chroot $suite: waiting for another toolchroot.sh"; flock -s 9; fi
 	if ! ready; then
 		flock -u 9
 		ensure

@@ -282,6 +282,52 @@ static uint64_t sysfs_hex(const char *path)
 	return v;
 }
 
+/* Emit /proc/PID/NAME as a JSON string, or as an array of its lines (frames). */
+static void emit_proc_file(int pid, const char *name, int lines)
+{
+	char path[64], buf[8192];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		fprintf(out, "null");
+		return;
+	}
+	buf[n] = 0;
+	fprintf(out, lines ? "[\"" : "\"");
+	for (char *p = buf; *p; p++) {
+		if (*p == '\n') {
+			if (lines && p[1])
+				fprintf(out, "\", \"");
+		} else if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fprintf(out, lines ? "\"]" : "\"");
+}
+
+static char proc_state(int pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	char st = '?';
+	if (f) {
+		if (fgets(buf, sizeof(buf), f)) {
+			char *p = strrchr(buf, ')');
+			if (p && p[1] == ' ')
+				st = p[2];
+		}
+		fclose(f);
+	}
+	return st;
+}
+
 static void emit_kernel(const int *task_pids, int ntasks)
 {
 	/* Every pfn the scenario names: touched pages, pinned pages, and for 2 MiB mappings the
@@ -353,7 +399,17 @@ static void emit_kernel(const int *task_pids, int ntasks)
 		fprintf(out, "%s%s\n", i ? "," : "", t);
 		free(t);
 	}
-	fprintf(out, "]\n},\n");
+	/* The kernel does not export stack_trace_save_tsk to modules: take the same stack from
+	 * /proc/PID/stack (and the wait channel), which the kernel prints for root. */
+	fprintf(out, "],\n\"proc_tasks\": [\n");
+	for (int i = 0; i < ntasks; i++) {
+		fprintf(out, "%s{\"pid\": %d, \"wchan\": ", i ? ",\n" : "", task_pids[i]);
+		emit_proc_file(task_pids[i], "wchan", 0);
+		fprintf(out, ", \"stat_state\": \"%c\", \"stack\": ", proc_state(task_pids[i]));
+		emit_proc_file(task_pids[i], "stack", 1);
+		fprintf(out, "}");
+	}
+	fprintf(out, "\n]\n},\n");
 }
 
 static void finish(const char *ready)

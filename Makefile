@@ -1,0 +1,42 @@
+# daxtriage: post-mortem and live analysis of Linux fsdax / device-dax / ZONE_DEVICE state.
+#
+#   make demo      the main job end to end on the default sample
+#   make check     every test (builds the default samples first if they are absent)
+#   make samples   build the sample vmcores of SET (default: default) -- see samples/manifest
+#   make deps      install what is needed from Debian packages (idempotent, quiet when done)
+#
+# Downloads, extracted kernels, guest builds and tool chroots are cached in
+# $(DAXTRIAGE_CACHE) (default ~/.cache/daxtriage); samples go to samples/out/ (not tracked).
+
+SET ?= default
+PYTHON := /usr/bin/python3
+CRASH_SUITE ?= trixie
+
+.PHONY: all deps samples demo check check-samples toolchroot clean clean-samples
+
+all: deps
+
+deps:
+	@scripts/deps.sh
+
+samples: deps
+	@samples/scripts/make-samples.sh $(SET)
+
+toolchroot: deps
+	@samples/scripts/toolchroot.sh ensure $(CRASH_SUITE) >/dev/null
+
+demo: deps samples
+	@scripts/demo.sh $(SET)
+
+# Building the samples may fail for one scenario; the tests then count it as a failure
+# instead of stopping here, so the closing line always tells the whole story.
+check: deps
+	@samples/scripts/make-samples.sh $(SET) || echo "make check: some samples failed to build (the tests below count them)"
+	@samples/scripts/toolchroot.sh ensure $(CRASH_SUITE) >/dev/null || echo "make check: no $(CRASH_SUITE) chroot (crash tests will skip)"
+	@$(PYTHON) tests/run.py --set $(SET)
+
+clean:
+	@true
+
+clean-samples:
+	rm -rf samples/out

@@ -1,0 +1,49 @@
+#!/bin/bash
+# make-samples.sh [SET] [SCENARIO...]
+# Build every sample of SET (default: "default") listed in samples/manifest, or only the
+# named scenarios.  A sample is rebuilt only when absent, incomplete, or made by a different
+# guest build (kernel package, guest programs or guest userspace changed).  A scenario that
+# fails does not stop the others; the exit status says whether all succeeded.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+set_name=${1:-default}; shift || true
+only=" $* "
+outroot=$DT_SAMPLES/out
+mkdir -p "$outroot"
+list=$outroot/$set_name.list
+rm -f "$list.tmp"
+found=0 failures=0
+while read -r set suite meta scenarios; do
+	case $set in ''|'#'*) continue ;; esac
+	[ "$set" = "$set_name" ] || continue
+	found=1
+	kdir=$("$DT_SCRIPTS/fetch-kernel.sh" "$suite" "$meta")
+	release=$(sed -n 's/^release=//p' "$kdir/versions")
+	# The samples this set must have, written before anything is built, so the tests count
+	# a sample that failed to build as a failure rather than not seeing it.
+	for s in $scenarios; do echo "$release/$s"; done >> "$list.tmp"
+	cp "$list.tmp" "$list"
+	gdir=$("$DT_SCRIPTS/build-guest.sh" "$kdir")
+	gkey=$(basename "$gdir")
+	for s in $scenarios; do
+		[ "$only" = "  " ] || [[ $only == *" $s "* ]] || continue
+		dir=$outroot/$release/$s
+		if [ -f "$dir/truth.json" ] && grep -q "\"guest_build\": \"$gkey\"" "$dir/run.json" 2>/dev/null; then
+			continue
+		fi
+		qmp=()
+		case $s in fsdax-ext4|devdax) qmp=(--qmp-snapshot) ;; esac
+		if /usr/bin/python3 "$DT_SCRIPTS/run-scenario.py" --kernel-dir "$kdir" --guest-dir "$gdir" \
+			--scenario "$s" --out "$dir" --guest-build "$gkey" "${qmp[@]}" &&
+		   /usr/bin/python3 "$DT_SCRIPTS/compose-truth.py" "$dir"; then
+			:
+		else
+			say "sample $release/$s FAILED"
+			rm -f "$dir/truth.json"
+			failures=$((failures + 1))
+		fi
+	done
+done < "$DT_SAMPLES/manifest"
+rm -f "$list.tmp"
+[ $found = 1 ] || die "no kernel set '$set_name' in samples/manifest"
+[ $failures = 0 ] || die "$failures sample(s) failed to build"

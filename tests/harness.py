@@ -33,7 +33,7 @@ class Sample:
     def __init__(self, release, scenario):
         self.release = release
         self.scenario = scenario
-        self.dir = os.path.join(SAMPLES_OUT, release, scenario)
+        self.dir = os.path.realpath(os.path.join(SAMPLES_OUT, release, scenario))
         self._truth = None
 
     @property

@@ -56,7 +56,8 @@ def test_drgn_opens_and_agrees(s):
             assert g["type"] == pg["type"] and g["nr_range"] == pg["nr_range"]
             assert [[hexint(a), hexint(b)] for a, b in g["ranges"]] == \
                 [[hexint(r["start"]), hexint(r["end"])] for r in pg["ranges"]]
-        if t["sample"]["dumps"][dump]["panic"] and got["crashed_pid"] is not None:
+        if t["sample"]["dumps"][dump]["panic"]:
+            assert got["crashed_pid"] is not None, f"{dump}: no crashed thread: {got.get('crashed_error')}"
             comm = got["tasks"].get(str(got["crashed_pid"]))
             assert comm == expected_panic_comm(s), f"{dump}: panic task is {comm}"
 
@@ -79,7 +80,7 @@ def test_crash_opens_and_agrees(s):
     pinned = [p for p in t["kernel"]["pages"]["pages"]
               if p.get("valid") and p["refcount"] > 1][:4]
     for dump in s.dumps():
-        cmds = ["sys", f"ps {holder}", f"mod -S {s.debuginfo}"]
+        cmds = ["sys", f"ps {holder}", f"mod -S {s.debuginfo}", "bt"]
         for f in t["kernel"]["files"]:
             cmds.append(f"struct address_space.nrpages {f['mapping']}")
         for p in pinned:
@@ -101,3 +102,6 @@ def test_crash_opens_and_agrees(s):
         if t["sample"]["dumps"][dump]["panic"]:
             m = re.search(r'PANIC: "([^"]*)"', out)
             assert m and "sysrq" in m.group(1), f"crash {dump}: panic string {m and m.group(0)}"
+            m = re.search(r'^PID: (\d+)\s+TASK: \S+\s+CPU: \d+\s+COMMAND: "([^"]*)"', out, re.M)
+            assert m and m.group(2) == expected_panic_comm(s), f"crash {dump}: bt: {m and m.group(0)}"
+            assert "sysrq_handle_crash" in out, f"crash {dump}: bt does not show sysrq_handle_crash"

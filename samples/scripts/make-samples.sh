@@ -2,8 +2,10 @@
 # make-samples.sh [SET] [SCENARIO...]
 # Build every sample of SET (default: "default") listed in samples/manifest, or only the
 # named scenarios.  A sample is rebuilt only when absent, incomplete, or made by a different
-# guest build (kernel package, guest programs or guest userspace changed).  A scenario that
-# fails does not stop the others; the exit status says whether all succeeded.
+# guest build (kernel package, guest programs or guest userspace changed).  Finished samples
+# are also kept in $DT_CACHE/samples/<kernel>/<guest build>/ so that a fresh clone gets them
+# back in seconds.  A scenario that fails does not stop the others; the exit status says
+# whether all succeeded.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 set_name=${1:-default}; shift || true
@@ -25,10 +27,17 @@ while read -r set suite meta scenarios; do
 	cp "$list.tmp" "$list"
 	gdir=$("$DT_SCRIPTS/build-guest.sh" "$kdir")
 	gkey=$(basename "$gdir")
+	cache=$DT_CACHE/samples/$(basename "$kdir")/$gkey
 	for s in $scenarios; do
 		[ "$only" = "  " ] || [[ $only == *" $s "* ]] || continue
 		dir=$outroot/$release/$s
 		if [ -f "$dir/truth.json" ] && grep -q "\"guest_build\": \"$gkey\"" "$dir/run.json" 2>/dev/null; then
+			continue
+		fi
+		if [ -f "$cache/$s/truth.json" ]; then
+			rm -rf "$dir" && mkdir -p "$(dirname "$dir")"
+			cp -al "$cache/$s" "$dir" 2>/dev/null || cp -a "$cache/$s" "$dir"
+			say "$release/$s: from the cache"
 			continue
 		fi
 		qmp=()
@@ -36,7 +45,10 @@ while read -r set suite meta scenarios; do
 		if /usr/bin/python3 "$DT_SCRIPTS/run-scenario.py" --kernel-dir "$kdir" --guest-dir "$gdir" \
 			--scenario "$s" --out "$dir" --guest-build "$gkey" "${qmp[@]}" &&
 		   /usr/bin/python3 "$DT_SCRIPTS/compose-truth.py" "$dir"; then
-			:
+			# Keep it for later clones; drop samples of older guest builds of this kernel.
+			find "$(dirname "$cache")" -mindepth 1 -maxdepth 1 ! -name "$gkey" -exec rm -rf {} +
+			rm -rf "$cache/$s.tmp" && mkdir -p "$cache"
+			cp -a "$dir" "$cache/$s.tmp" && mv "$cache/$s.tmp" "$cache/$s"
 		else
 			say "sample $release/$s FAILED"
 			rm -f "$dir/truth.json"

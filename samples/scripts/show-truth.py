@@ -38,17 +38,27 @@ def show(d):
             print(f"      index {e['index']:>6}  {e['raw']:>12}  {flags(raw):<3} order {e['order']}  pfn {pfn:#x}  {ref}")
         if len(f["entries"]) > 12:
             print(f"      ... {len(f['entries']) - 12} more")
+    by_page = {h(p["page"]): p for p in pages.values() if p.get("valid")}
     for pin in t["construction"]["pins"]:
         p = pages.get(h(pin["pfn"]))
+        where = "refcount ?"
+        if p and p["tail"]:
+            head = by_page.get(h(p["compound_head"]))
+            where = f"tail of {head['pfn']:#x}, head refcount {head['refcount']}" if head else "tail"
+        elif p:
+            where = f"refcount {p['refcount']}"
         print(f"   pinned {pin['count']}x: {pin['path']}+{pin['offset']:#x}  pfn {pin['pfn']}  "
-              f"refcount {p['refcount'] if p else '?'}  ({pin['how']})")
+              f"{where}  ({pin['how']})")
     for g in k["pgmaps"]:
         rng = ", ".join(f"{r['start']}-{r['end']}" for r in g["ranges"])
         print(f"   pgmap {g['address']}  {g['type_name']}  [{rng}]  vmemmap_shift {g['vmemmap_shift']}  "
               f"ref {g['ref']['mode']} true count {g['ref']['true_count']}")
-    for task in k["tasks"][1:]:
-        stack = " <- ".join(task.get("stack") or [])[:160]
-        print(f"   task {task['pid']} {task['comm']} state {task['state']}: {stack}")
+    holder = t["construction"]["holder_pid"]
+    for task in k.get("proc_tasks", []):
+        if task["pid"] == holder:
+            continue
+        frames = [f.split("] ", 1)[-1].split("+")[0] for f in task.get("stack") or []]
+        print(f"   task {task['pid']} state {task['stat_state']} in {task['wchan']}: {' <- '.join(frames)}")
 
 
 def main():

@@ -25,8 +25,9 @@ for t in for_each_task(prog):
     out["tasks"][int(t.pid)] = t.comm.string_().decode(errors="replace")
 try:
     out["crashed_pid"] = int(prog.crashed_thread().tid)
-except Exception as e:  # not a panic dump, or this drgn cannot tell
+except Exception as e:  # not a panic dump (QMP snapshot)
     out["crashed_pid"] = None
+    out["crashed_error"] = str(e)
 for f in k["files"]:
     mapping = Object(prog, "struct address_space *", value=word(f["mapping"]))
     try:

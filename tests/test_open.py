@@ -62,15 +62,34 @@ def test_drgn_opens_and_agrees(s):
             assert comm == expected_panic_comm(s), f"{dump}: panic task is {comm}"
 
 
+_chroot = {}
+
+
+def crash_chroot():
+    """Make sure the crash chroot exists (built and cached by toolchroot.sh); Skip if it
+    cannot be had here (no debootstrap, no archive)."""
+    if "ok" not in _chroot:
+        r = run([TOOLCHROOT, "ensure", CRASH_SUITE], timeout=1800)
+        _chroot["ok"] = r.returncode == 0
+        _chroot["why"] = (r.stderr or r.stdout).strip()[-300:]
+        v = run([TOOLCHROOT, "versions", CRASH_SUITE]) if _chroot["ok"] else None
+        _chroot["versions"] = v.stdout.split() if v else []
+    if not _chroot["ok"]:
+        raise Skip(f"no {CRASH_SUITE} chroot for crash: {_chroot['why']}")
+    return _chroot["versions"]
+
+
+def test_tool_versions():
+    """Say which drgn and crash the dump tests use."""
+    print(f"    drgn {drgn_available()} (host {SYS_PYTHON}); "
+          f"{CRASH_SUITE} chroot: {' '.join(crash_chroot())}")
+
+
 def crash_session(s, dump, commands):
-    if not os.path.exists(TOOLCHROOT):
-        raise Skip("samples/scripts/toolchroot.sh is missing")
+    crash_chroot()
     cmd = [TOOLCHROOT, "run", CRASH_SUITE, "--bind", s.dir, "--bind", s.debuginfo, "--",
            "crash", "-s", s.vmlinux, s.path(dump)]
-    r = run(cmd, input="\n".join(commands + ["quit"]) + "\n", timeout=900)
-    if r.returncode and "cannot" in r.stderr and "chroot" in r.stderr:
-        raise Skip(f"no {CRASH_SUITE} crash chroot: {r.stderr.strip()[-300:]}")
-    return r
+    return run(cmd, input="\n".join(commands + ["quit"]) + "\n", timeout=900)
 
 
 @per_sample

@@ -4,7 +4,9 @@
 # programs built in BUILD (build-guest.sh): BUILD/initramfs.cpio.gz for the first kernel,
 # which carries the kernel and BUILD/capture.cpio.gz for the kdump capture kernel.
 # Userspace (busybox-static, ndctl, mkfs.*, kexec, makedumpfile) comes from this machine's
-# Debian packages with the shared libraries they need.
+# Debian packages with the shared libraries they need; with CAPTURE_SUITE=SUITE in the
+# environment, the capture initramfs gets makedumpfile and its libraries (libc included) from
+# a toolchroot.sh chroot of SUITE instead (a newer makedumpfile for newer kernels).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 kdir=$1 build=$2
@@ -22,6 +24,24 @@ add_bin() {
 			[ -e "$root$l" ] || install -D -m 755 "$(readlink -f "$l")" "$root$l"
 		done
 	done
+}
+
+# Copy makedumpfile and its shared-library closure, as the chroot of SUITE resolves it, into
+# ROOT (the capture initramfs has no other dynamically linked program, so its libc may differ
+# from the first kernel's).
+add_chroot_bin() {
+	local root=$1 suite=$2 bin=$3 cdir path real
+	"$DT_SCRIPTS/toolchroot.sh" install "$suite" "$bin" </dev/null >&2
+	cdir=$("$DT_SCRIPTS/toolchroot.sh" ensure "$suite" </dev/null)
+	"$DT_SCRIPTS/toolchroot.sh" run "$suite" -- sh -ec '
+		b=$(command -v "$1"); echo "$b $(readlink -f "$b")"
+		for l in $(ldd "$b" | grep -o "/[^ ]*"); do echo "$l $(readlink -f "$l")"; done' sh "$bin" </dev/null |
+	while read -r path real; do
+		case $path in */bin/*|*/sbin/*) install -D -m 755 "$cdir$real" "$root/usr/bin/$(basename "$path")" ;;
+		*) [ -e "$root$path" ] || install -D -m 755 "$cdir$real" "$root$path" ;;
+		esac
+	done
+	[ -x "$root/usr/bin/$bin" ] || die "no $bin from the $suite chroot"
 }
 
 # Copy the modules MODS need (dependency closure, decompressed) and index them.
@@ -61,7 +81,11 @@ pack() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | g
 # Capture initramfs: just enough to mount the output disk and run makedumpfile.
 croot=$build/capture-root
 base_root "$croot"
-add_bin "$croot" makedumpfile
+if [ -n "${CAPTURE_SUITE:-}" ]; then
+	add_chroot_bin "$croot" "$CAPTURE_SUITE" makedumpfile
+else
+	add_bin "$croot" makedumpfile
+fi
 add_modules "$croot" virtio_pci virtio_blk crc32c_generic ext4
 pack "$croot" "$build/capture.cpio.gz"
 
@@ -70,8 +94,10 @@ root=$build/initramfs-root
 base_root "$root"
 add_bin "$root" ndctl daxctl mkfs.ext4 mke2fs mkfs.xfs kexec
 [ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$root/etc/"
+# pvpanic: 5.10 has one pvpanic module; 5.12+ split it into pvpanic_pci/pvpanic_mmio (which
+# depend on pvpanic).  Names a kernel does not have are skipped by add_modules.
 add_modules "$root" virtio_pci virtio_blk crc32c_generic ext4 xfs qemu_fw_cfg \
-	pvpanic_pci pvpanic_mmio nfit nd_pmem dax_pmem device_dax
+	pvpanic pvpanic_pci pvpanic_mmio nfit nd_pmem dax_pmem device_dax
 install -D -m 644 "$build/daxtruth.ko" "$root/lib/daxtruth.ko"
 install -D -m 755 "$build/daxhold" "$root/bin/daxhold"
 mkdir -p "$root/scenarios"

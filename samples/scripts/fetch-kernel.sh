@@ -26,6 +26,11 @@ pkgs=("$img" "$img-dbg" "$hdr")
 # The headers package depends on the common headers and the kbuild tools of the same source.
 while read -r dep; do pkgs+=("$dep"); done < <("$apt" "$suite" cache depends "$hdr" |
 	awk '/Depends: linux-(headers-.*-common|kbuild-)/ {print $2}')
+# sid (7.x) splits the image: linux-image-V is an empty package depending on linux-binary-V
+# (vmlinuz), linux-modules-V (.ko.xz) and linux-base-V (config, modules.builtin, System.map).
+# Up to trixie the image package holds all of it and this adds nothing.
+while read -r dep; do pkgs+=("$dep"); done < <("$apt" "$suite" cache depends "$img" |
+	awk -v r="$release" '$1 ~ /Depends:$/ && $2 ~ "^linux-(binary|modules|base)-" && substr($2, length($2) - length(r) + 1) == r {print $2}' | sort -u)
 t0=$(date +%s)
 (cd "$debs" && for p in "${pkgs[@]}"; do
 	v=$("$DT_SCRIPTS/apt-private.sh" "$suite" cache show "$p" | awk '/^Version:/ {print $2; exit}')

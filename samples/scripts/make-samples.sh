@@ -6,6 +6,10 @@
 # are also kept in $DT_CACHE/samples/<kernel>/<guest build>/ so that a fresh clone gets them
 # back in seconds.  A scenario that fails does not stop the others; the exit status says
 # whether all succeeded.
+#
+# A manifest line may end with OPTION=VALUE words (samples/manifest, docs/samples.md):
+# dumplevel, capture-tools and build-suite shape the guest build and the dump (and so its
+# cache key); crash and drgn only tell the tests which tools to use, so they go into SET.list.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 set_name=${1:-default}; shift || true
@@ -15,17 +19,31 @@ mkdir -p "$outroot"
 list=$outroot/$set_name.list
 rm -f "$list.tmp"
 found=0 failures=0
-while read -r set suite meta scenarios; do
+while read -r set suite meta words; do
 	case $set in ''|'#'*) continue ;; esac
 	[ "$set" = "$set_name" ] || continue
 	found=1
-	kdir=$("$DT_SCRIPTS/fetch-kernel.sh" "$suite" "$meta")
+	scenarios="" buildopts=() testopts="" dumplevel=31
+	for w in $words; do
+		case $w in
+		dumplevel=*) dumplevel=${w#*=}; buildopts+=("$w") ;;
+		capture-tools=*|build-suite=*) buildopts+=("$w") ;;
+		crash=*|drgn=*) testopts+=" $w" ;;
+		*=*) die "manifest: unknown option '$w' for $suite" ;;
+		*) scenarios+=" $w" ;;
+		esac
+	done
+	kdir=$("$DT_SCRIPTS/fetch-kernel.sh" "$suite" "$meta" </dev/null)
 	release=$(sed -n 's/^release=//p' "$kdir/versions")
 	# The samples this set must have, written before anything is built, so the tests count
 	# a sample that failed to build as a failure rather than not seeing it.
-	for s in $scenarios; do echo "$release/$s"; done >> "$list.tmp"
+	for s in $scenarios; do echo "$release/$s$testopts"; done >> "$list.tmp"
 	cp "$list.tmp" "$list"
-	gdir=$("$DT_SCRIPTS/build-guest.sh" "$kdir")
+	gdir=$("$DT_SCRIPTS/build-guest.sh" "$kdir" ${buildopts[@]+"${buildopts[@]}"} </dev/null) || {
+		say "guest build for $release FAILED"
+		failures=$((failures + $(wc -w <<< "$scenarios")))
+		continue
+	}
 	gkey=$(basename "$gdir")
 	cache=$DT_CACHE/samples/$(basename "$kdir")/$gkey
 	for s in $scenarios; do
@@ -43,11 +61,13 @@ while read -r set suite meta scenarios; do
 		qmp=()
 		case $s in fsdax-ext4|devdax) qmp=(--qmp-snapshot) ;; esac
 		if /usr/bin/python3 "$DT_SCRIPTS/run-scenario.py" --kernel-dir "$kdir" --guest-dir "$gdir" \
-			--scenario "$s" --out "$dir" --guest-build "$gkey" "${qmp[@]}" &&
+			--scenario "$s" --out "$dir" --guest-build "$gkey" --dumplevel "$dumplevel" \
+			${qmp[@]+"${qmp[@]}"} </dev/null &&
 		   /usr/bin/python3 "$DT_SCRIPTS/compose-truth.py" "$dir"; then
 			# Keep it for later clones; drop samples of older guest builds of this kernel.
+			mkdir -p "$cache"
 			find "$(dirname "$cache")" -mindepth 1 -maxdepth 1 ! -name "$gkey" -exec rm -rf {} +
-			rm -rf "$cache/$s.tmp" && mkdir -p "$cache"
+			rm -rf "$cache/$s.tmp"
 			cp -a "$dir" "$cache/$s.tmp" && mv "$cache/$s.tmp" "$cache/$s"
 		else
 			say "sample $release/$s FAILED"

@@ -18,6 +18,10 @@
 #       stdin is passed through; CMD's exit status is returned.  Nothing stays mounted.
 #   toolchroot.sh versions SUITE
 #       Print crash=<version> and drgn=<version> (Debian package versions) of the chroot.
+#   toolchroot.sh install SUITE PKG...
+#       Make sure the chroot (ensure first if needed) also has PKG... (from its own suite),
+#       e.g. makedumpfile for a capture initramfs; the tarball is rewritten after an
+#       installation.  Silent when they are already there.
 #
 # SUITE: trixie or sid (bookworm and bullseye work too).
 set -euo pipefail
@@ -93,6 +97,54 @@ host_tools() {
 		die "could not install ${need[*]} on the host"
 }
 
+# apt-get install PKG... into the chroot at $1 (its own sources), in a private mount namespace.
+apt_install() {
+	local t=$1 aptopt=""; shift
+	case $suite in sid) aptopt="-o Acquire::Check-Valid-Until=false" ;; esac
+	# shellcheck disable=SC2086
+	if ! unshare --mount --propagation private sh -ec '
+		t=$1; shift
+		mount -t proc proc "$t/proc"
+		mount --rbind /dev "$t/dev"
+		chroot "$t" /usr/bin/env -i PATH='"$inner_path"' HOME=/root LANG=C.UTF-8 \
+			DEBIAN_FRONTEND=noninteractive sh -ec "
+			apt-get -q $0 update
+			apt-get -q -y $0 --no-install-recommends install $*
+			apt-get clean
+			rm -rf /var/lib/apt/lists/*"' "$aptopt" "$t" "$@" >>"$log" 2>&1 </dev/null; then
+		tail -n 15 "$log" >&2; die "package installation in the $suite chroot failed (log: $log)"
+	fi
+}
+
+# The packages of $@ not installed in the chroot.
+missing_pkgs() {
+	local p
+	for p in "$@"; do
+		[ "$(chroot "$dir" dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || echo "$p"
+	done
+}
+
+cmd_install() {
+	local need
+	[ $# -ge 1 ] || usage
+	ready || ensure
+	need=$(missing_pkgs "$@")
+	[ -n "$need" ] || return 0
+	exec 8>"$base/.$suite.lock"
+	if ! flock -n 8; then say "chroot $suite: waiting for another toolchroot.sh"; flock 8; fi
+	need=$(missing_pkgs "$@")
+	if [ -n "$need" ]; then
+		say "chroot $suite: installing" $need
+		printf '#!/bin/sh\nexit 101\n' > "$dir/usr/sbin/policy-rc.d"; chmod 755 "$dir/usr/sbin/policy-rc.d"
+		# shellcheck disable=SC2086
+		apt_install "$dir" $need
+		rm -f "$dir/usr/sbin/policy-rc.d"
+		[ -z "$(missing_pkgs "$@")" ] || die "chroot $suite: $* still not installed (log: $log)"
+		pack
+	fi
+	exec 8>&-
+}
+
 # debootstrap + package installation into $1, all inside a private mount namespace so
 # that whatever debootstrap or apt mount disappears with it, even when interrupted.
 build() {
@@ -118,19 +170,7 @@ build() {
 	} > "$t/etc/apt/sources.list"
 	printf '#!/bin/sh\nexit 101\n' > "$t/usr/sbin/policy-rc.d"; chmod 755 "$t/usr/sbin/policy-rc.d"
 	say "chroot $suite: installing ${pkgs[*]} (about 50 s)"
-	# shellcheck disable=SC2086
-	if ! unshare --mount --propagation private sh -ec '
-		t=$1; shift
-		mount -t proc proc "$t/proc"
-		mount --rbind /dev "$t/dev"
-		chroot "$t" /usr/bin/env -i PATH='"$inner_path"' HOME=/root LANG=C.UTF-8 \
-			DEBIAN_FRONTEND=noninteractive sh -ec "
-			apt-get -q $0 update
-			apt-get -q -y $0 --no-install-recommends install $*
-			apt-get clean
-			rm -rf /var/lib/apt/lists/*"' "$aptopt" "$t" "${pkgs[@]}" >>"$log" 2>&1 </dev/null; then
-		tail -n 15 "$log" >&2; die "package installation in the $suite chroot failed (log: $log)"
-	fi
+	apt_install "$t" "${pkgs[@]}"
 	rm -f "$t/usr/sbin/policy-rc.d"
 	chroot "$t" dpkg-query -W -f '${Package}=${Version}\n' crash python3-drgn |
 		sed 's/^python3-drgn=/drgn=/' > "$t/$marker_name.tmp"
@@ -260,6 +300,8 @@ ensure)
 	echo "$dir" ;;
 run)
 	cmd_run "$@" ;;
+install)
+	cmd_install "$@" ;;
 versions)
 	[ $# -eq 0 ] || usage
 	complete "$dir" || ensure

@@ -4,6 +4,7 @@
 #   make check     every test (builds the default samples first if they are absent)
 #   make samples   build the sample vmcores of SET (default: default) -- see samples/manifest
 #   make deps      install what is needed from Debian packages (idempotent, quiet when done)
+#   make crash-ext the crash extension crash-ext/dax.so (against /usr/include/crash/defs.h)
 #
 # Downloads, extracted kernels, guest builds and tool chroots are cached in
 # $(DAXTRIAGE_CACHE) (default ~/.cache/daxtriage); samples go to samples/out/ (not tracked).
@@ -12,7 +13,7 @@ SET ?= default
 PYTHON := /usr/bin/python3
 CRASH_SUITE ?= trixie
 
-.PHONY: all deps samples demo check check-samples toolchroot clean clean-samples
+.PHONY: all deps samples demo check check-samples toolchroot crash-ext clean clean-samples
 
 all: deps
 
@@ -25,6 +26,9 @@ samples: deps
 toolchroot: deps
 	@samples/scripts/toolchroot.sh ensure $(CRASH_SUITE) >/dev/null
 
+crash-ext:
+	@$(MAKE) -s -C crash-ext
+
 demo: deps samples
 	@scripts/demo.sh $(SET)
 
@@ -33,10 +37,12 @@ demo: deps samples
 check: deps
 	@samples/scripts/make-samples.sh $(SET) || echo "make check: some samples failed to build (the tests below count them)"
 	@samples/scripts/toolchroot.sh ensure $(CRASH_SUITE) >/dev/null || echo "make check: no $(CRASH_SUITE) chroot (crash tests will skip)"
-	@$(PYTHON) tests/run.py --set $(SET)
+	@mkdir -p crash-ext/build
+	@$(MAKE) -s -C crash-ext test BUILD=build/unit > crash-ext/build/unit-tests.log 2>&1 || true
+	@$(PYTHON) tests/run.py --set $(SET) --external crash-ext-unit=crash-ext/build/unit-tests.log
 
 clean:
-	@true
+	@$(MAKE) -s -C crash-ext clean
 
 clean-samples:
 	rm -rf samples/out

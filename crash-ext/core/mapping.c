@@ -1,0 +1,281 @@
+/* mapping.c: DAX entries of an address_space, checked (see mapping.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mapping.h"
+
+#define MAX_LEAVES (1u << 20)
+
+static int collect_cb(void *arg, uint64_t index, uint64_t nr, uint64_t raw, enum dt_slot kind,
+		      uint64_t node, int slot)
+{
+	struct dt_mapping *m = arg;
+	(void)node;
+	(void)slot;
+	if (m->nr == m->cap) {
+		if (m->cap >= (int)MAX_LEAVES)
+			return 1;
+		int nc = m->cap ? m->cap * 2 : 64;
+		struct dt_slot_rec *ns = realloc(m->slots, (size_t)nc * sizeof(*ns));
+		if (!ns)
+			return 1;
+		m->slots = ns;
+		m->cap = nc;
+	}
+	m->slots[m->nr++] = (struct dt_slot_rec){ index, nr, raw, kind };
+	return 0;
+}
+
+int dt_mapping_load(const struct dt_target *t, const struct dt_layout *l, uint64_t mapping,
+		    struct dt_mapping *m, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	m->mapping = mapping;
+	m->i_pages = mapping + (uint64_t)l->as_i_pages;
+	if (!dt_kptr_ok(mapping, 8) || dt_read_u64(t, mapping + (uint64_t)l->as_host, &m->host) ||
+	    dt_read_u64(t, mapping + (uint64_t)l->as_nrpages, &m->nrpages)) {
+		snprintf(err, errlen, "address_space %#llx not readable", (unsigned long long)mapping);
+		return -1;
+	}
+	if (dt_kptr_ok(m->host, 8)) {
+		uint16_t mode = 0;
+		dt_read_u64(t, m->host + (uint64_t)l->i_ino, &m->ino);
+		dt_read_u32(t, m->host + (uint64_t)l->i_flags, &m->i_flags);
+		dt_read(t, m->host + (uint64_t)l->i_mode, &mode, 2);
+		m->i_mode = mode;
+	}
+	struct dt_walk_limits lim = { .max_nodes = 1u << 16, .max_depth = 12 };
+	if (dt_tree_walk(t, l, l->tree, m->i_pages, &lim, collect_cb, m, &m->walk))
+		m->walk_failed = 1;
+	return 0;
+}
+
+void dt_mapping_free(struct dt_mapping *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->nr = m->cap = 0;
+}
+
+/* addr is an address_space if its host inode points back to it */
+static int is_mapping(const struct dt_target *t, const struct dt_layout *l, uint64_t a)
+{
+	uint64_t host, back;
+	return dt_kptr_ok(a, 8) && dt_read_u64(t, a + (uint64_t)l->as_host, &host) == 0 &&
+	       dt_kptr_ok(host, 8) && dt_read_u64(t, host + (uint64_t)l->i_mapping, &back) == 0 &&
+	       back == a;
+}
+
+int dt_resolve_mapping(const struct dt_target *t, const struct dt_layout *l, uint64_t addr,
+		       uint64_t *mapping, const char **kind)
+{
+	uint64_t v, ino;
+	if (!dt_kptr_ok(addr, 8))
+		return -1;
+	if (is_mapping(t, l, addr)) {
+		*mapping = addr;
+		*kind = "address_space";
+		return 0;
+	}
+	if (dt_read_u64(t, addr + (uint64_t)l->i_mapping, &v) == 0 && is_mapping(t, l, v)) {
+		*mapping = v;
+		*kind = "inode";
+		return 0;
+	}
+	if (l->f_mapping >= 0 && dt_read_u64(t, addr + (uint64_t)l->f_mapping, &v) == 0 &&
+	    is_mapping(t, l, v)) {
+		*mapping = v;
+		*kind = "file";
+		return 0;
+	}
+	if (l->d_inode >= 0 && dt_read_u64(t, addr + (uint64_t)l->d_inode, &ino) == 0 &&
+	    dt_kptr_ok(ino, 8) && dt_read_u64(t, ino + (uint64_t)l->i_mapping, &v) == 0 &&
+	    is_mapping(t, l, v)) {
+		*mapping = v;
+		*kind = "dentry";
+		return 0;
+	}
+	return -1;
+}
+
+static int pfn_in_pgmaps(const struct dt_pgmap_set *pms, uint64_t pfn)
+{
+	return pms && dt_pgmap_of_pfn(pms, pfn) != NULL;
+}
+
+void dt_era_choose(const struct dt_layout *l, const struct dt_pgmap_set *pms,
+		   struct dt_mapping *const *maps, int nmaps, const struct dt_era *forced,
+		   struct dt_era_choice *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (forced) {
+		out->era = forced;
+		out->forced = 1;
+		snprintf(out->why, sizeof(out->why), "era %s forced with --era", forced->id);
+		return;
+	}
+	int best = -1, best_score = -(1 << 30), best_real = 0, best_cons = 0;
+	for (int i = 0; i < dt_nr_eras; i++) {
+		const struct dt_era *era = &dt_eras[i];
+		if (era->container != l->tree)
+			continue;
+		int score = 0, real = 0, cons = 0;
+		for (int k = 0; k < nmaps; k++)
+			for (int j = 0; j < maps[k]->nr; j++) {
+				struct dt_entry e;
+				if (dt_entry_decode(era, maps[k]->slots[j].raw, &e))
+					continue;
+				if (e.unknown_bits || ((e.flags & DT_F_ZERO) && (e.flags & DT_F_EMPTY)) ||
+				    (e.order && maps[k]->slots[j].nr != (1ULL << e.order))) {
+					score -= 2;
+					continue;
+				}
+				if (!dt_entry_is_real(&e))
+					continue;
+				real++;
+				if (era->payload == DT_PAYLOAD_PFN && pfn_in_pgmaps(pms, e.payload) &&
+				    (e.payload & ((1ULL << e.order) - 1)) == 0) {
+					cons++;
+					score += 2;
+				}
+			}
+		/* mainline eras first in the table: ties keep the probed default */
+		if (era == l->era)
+			score += 1;
+		if (score > best_score) {
+			best = i, best_score = score, best_real = real, best_cons = cons;
+		}
+	}
+	out->era = best >= 0 ? &dt_eras[best] : l->era;
+	out->real = best_real;
+	out->consistent = best_cons;
+	if (out->era == l->era)
+		snprintf(out->why, sizeof(out->why),
+			 "era %s (%s): container probed from debuginfo; %d/%d real entries land in "
+			 "pgmap ranges", out->era->id, out->era->kernels, best_cons, best_real);
+	else
+		snprintf(out->why, sizeof(out->why),
+			 "era %s (%s) chosen over the probed %s by consistency: %d/%d real entries "
+			 "land in pgmap ranges with sane flags", out->era->id, out->era->kernels,
+			 l->era->id, best_cons, best_real);
+}
+
+void dt_entry_analyse(const struct dt_target *t, const struct dt_layout *l,
+		      const struct dt_pgmap_set *pms, const struct dt_mapping *m,
+		      const struct dt_era *era, const struct dt_slot_rec *s,
+		      struct dt_map_entry *out, dt_page_cb pcb, void *parg)
+{
+	memset(out, 0, sizeof(*out));
+	out->s = *s;
+	out->assoc = "-";
+	if (dt_entry_decode(era, s->raw, &out->e))
+		return;
+	if (out->e.order && s->nr != (1ULL << out->e.order))
+		out->order_mismatch = 1;
+	if (!out->e.order && s->nr != 1)
+		out->order_mismatch = 1;
+	if (era->payload != DT_PAYLOAD_PFN)
+		return;
+	out->pfn = out->e.payload;
+	out->pgmap = pms ? dt_pgmap_of_pfn(pms, out->pfn) : NULL;
+	struct dt_page p;
+	if (dt_page_read(t, l, out->pfn, &p) == 0) {
+		out->page_ok = 1;
+		out->page = p.addr;
+		out->refcount = p.refcount;
+		out->mapcount_raw = p.mapcount_raw;
+	} else {
+		dt_pfn_to_page(t, l, out->pfn, &out->page);
+	}
+	if (!dt_entry_is_real(&out->e))
+		return;
+	/* forward association (CHK-P1) over every pfn of the entry, read in bulk */
+	uint64_t n = 1ULL << out->e.order;
+	if (n > (1u << 18))
+		n = 1u << 18;
+	size_t ps = (size_t)l->page_size;
+	unsigned char *buf = malloc(ps * DT_MEMMAP_CHUNK);
+	if (!buf)
+		return;
+	uint64_t mism = 0, shared = 0;
+	for (uint64_t i = 0; i < n; i += DT_MEMMAP_CHUNK) {
+		uint64_t k = n - i < DT_MEMMAP_CHUNK ? n - i : DT_MEMMAP_CHUNK, a;
+		if (dt_pfn_to_page(t, l, out->pfn + i, &a) || dt_read(t, a, buf, ps * k)) {
+			out->unreadable += k;
+			continue;
+		}
+		for (uint64_t j = 0; j < k; j++) {
+			struct dt_page pg;
+			dt_page_decode(l, buf + j * ps, out->pfn + i + j, a + j * ps, &pg);
+			int idle = dt_idle_refcount(l->refmodel, out->pgmap ? out->pgmap->type
+									   : DT_MT_FS_DAX, pg.tail);
+			if (pg.refcount != idle) {
+				out->busy++;
+				if (pcb)
+					pcb(parg, out, &pg, idle);
+			}
+			if (pg.mapping == m->mapping && pg.index == s->index + i + j)
+				continue;
+			if (pg.mapping == DT_PAGE_MAPPING_DAX_COW && pg.index >= 1) {
+				shared++;
+				continue;
+			}
+			if (!mism++)
+				out->assoc_bad_pfn = pg.pfn;
+		}
+	}
+	free(buf);
+	if (out->unreadable == n)
+		out->assoc = "unreadable";
+	else if (mism)
+		out->assoc = "mismatch";
+	else if (shared)
+		out->assoc = "shared";
+	else
+		out->assoc = "ok";
+}
+
+int dt_for_each_dax_inode(const struct dt_target *t, const struct dt_layout *l,
+			  dt_inode_cb cb, void *arg, char *err, size_t errlen)
+{
+	if (!l->super_blocks || l->sb_list < 0 || l->sb_inodes < 0 || l->i_sb_list < 0) {
+		snprintf(err, errlen, "super_blocks or list members not in debuginfo");
+		return -1;
+	}
+	uint64_t head = l->super_blocks, pos;
+	if (dt_read_u64(t, head, &pos)) {
+		snprintf(err, errlen, "super_blocks list not readable");
+		return -1;
+	}
+	for (int nsb = 0; pos != head; nsb++) {
+		if (nsb > 4096 || !dt_kptr_ok(pos, 8)) {
+			snprintf(err, errlen, "super_blocks list broken or too long at %#llx",
+				 (unsigned long long)pos);
+			return -1;
+		}
+		uint64_t sb = pos - (uint64_t)l->sb_list;
+		uint64_t ih = sb + (uint64_t)l->sb_inodes, ip;
+		if (dt_read_u64(t, ih, &ip) == 0) {
+			for (int ni = 0; ip != ih; ni++) {
+				if (ni > (1 << 22) || !dt_kptr_ok(ip, 8)) {
+					snprintf(err, errlen, "s_inodes list of sb %#llx broken",
+						 (unsigned long long)sb);
+					break;
+				}
+				uint64_t inode = ip - (uint64_t)l->i_sb_list;
+				uint32_t fl;
+				if (dt_read_u32(t, inode + (uint64_t)l->i_flags, &fl) == 0 &&
+				    (fl & l->s_dax) && cb(arg, sb, inode))
+					return 0;
+				if (dt_read_u64(t, ip, &ip))
+					break;
+			}
+		}
+		if (dt_read_u64(t, pos, &pos)) {
+			snprintf(err, errlen, "super_blocks list not readable at %#llx",
+				 (unsigned long long)pos);
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,77 @@
+/* refmodel.c: expected pgmap and page reference counts by era (see refmodel.h). */
+#include "refmodel.h"
+
+void dt_expected_pgmap_count(const struct dt_model_in *in, struct dt_expect *out)
+{
+	out->applies = 0;
+	out->expected = 0;
+	out->bulk = 0;
+	for (int i = 0; i < in->nr_range && i < DT_MAX_RANGES; i++)
+		if (in->pfn_end[i] > in->pfn_first[i])
+			out->bulk += (int64_t)((in->pfn_end[i] - in->pfn_first[i]) >> in->vmemmap_shift);
+	int private = in->type == DT_MT_PRIVATE || in->type == DT_MT_COHERENT;
+	switch (in->model) {
+	case DT_RM_6_1:
+	case DT_RM_6_15:
+		out->applies = 1;
+		if (in->dead) {
+			out->rule = "killed: expected 0 (memunmap_pages dropped initial and bulk refs)";
+			return;
+		}
+		if (private) {
+			/* 0dc45ca1ce18 (v6.1): one ref per allocated device-private page */
+			out->expected = 1 + (int64_t)in->allocated_pages;
+			out->rule = "1 + allocated pages (PRIVATE/COHERENT, v6.1+)";
+		} else {
+			out->expected = 1 + out->bulk;
+			out->rule = "1 + sum pfn_len (memremap_pages bulk refs)";
+		}
+		return;
+	case DT_RM_5_17:
+		out->applies = 1;
+		if (in->dead) {
+			out->rule = "killed: expected 0";
+			return;
+		}
+		out->expected = 1 + out->bulk;
+		out->rule = "1 + sum pfn_len (every type, v5.17-v6.0)";
+		return;
+	case DT_RM_4_14:
+		out->rule = "owner's ref (pointer): also counts the owner's users; report only";
+		return;
+	case DT_RM_4_5:
+		out->rule = "owner's ref, page gets add pgmap refs; report only";
+		return;
+	default:
+		out->rule = "unknown refcount model";
+		return;
+	}
+}
+
+const char *dt_count_verdict(const struct dt_expect *e, int count_known, int64_t true_count)
+{
+	if (!e->applies || !count_known)
+		return "n/a";
+	if (true_count == e->expected)
+		return "ok";
+	if (e->expected == 0)
+		return "residual";
+	return true_count > e->expected ? "excess" : "deficit";
+}
+
+int dt_idle_refcount(enum dt_refmodel model, enum dt_mtype type, int tail)
+{
+	if (tail)
+		return 0;
+	switch (type) {
+	case DT_MT_FS_DAX:
+		/* 1-based until "fs/dax: properly refcount fs dax pages" (38607c62b34b, v6.15) */
+		return model == DT_RM_6_15 ? 0 : 1;
+	case DT_MT_PRIVATE:
+	case DT_MT_COHERENT:
+		/* ef233450898f "mm: free device private pages have zero refcount" (v6.1) */
+		return model == DT_RM_6_1 || model == DT_RM_6_15 ? 0 : 1;
+	default:
+		return 1;
+	}
+}

@@ -1,0 +1,43 @@
+/*
+ * refmodel.h: the era-aware expected reference counts (kernel-facts E.1-E.3).
+ *
+ *   expected pgmap->ref true count, live pgmap (6.1-6.14):
+ *     1 (initial) + sum over ranges of pfn_len(i) [type not PRIVATE/COHERENT]
+ *       + pages with refcount > 0 [type PRIVATE/COHERENT] (+ transient holders)
+ *   5.17-6.0: the bulk term applies to every type, no per-allocation term.
+ *   <= 5.16: pgmap->ref is the owner's ref (pmem's q_usage_counter ...): report only.
+ *   killed (DEAD): expected 0; what remains blocks device removal.
+ *   pfn_len(i) = (pfn_end - pfn_first) >> vmemmap_shift, where range 0 starts after the
+ *   altmap-reserved pfns (mm/memremap.c, 6.1).
+ */
+#ifndef DT_REFMODEL_H
+#define DT_REFMODEL_H
+
+#include "layout.h"
+
+#define DT_MAX_RANGES 16
+
+struct dt_model_in {
+	enum dt_refmodel model;
+	enum dt_mtype type;
+	int dead;
+	int nr_range;
+	uint64_t pfn_first[DT_MAX_RANGES], pfn_end[DT_MAX_RANGES];	/* end exclusive */
+	unsigned vmemmap_shift;
+	uint64_t allocated_pages;	/* PRIVATE/COHERENT pages with refcount > 0 */
+};
+
+struct dt_expect {
+	int applies;		/* the model gives a number for this era and type */
+	int64_t expected;
+	int64_t bulk;		/* sum of pfn_len */
+	const char *rule;
+};
+
+void dt_expected_pgmap_count(const struct dt_model_in *in, struct dt_expect *out);
+/* Verdict of true vs expected: "ok", "excess", "deficit", "residual" (dead) or "n/a". */
+const char *dt_count_verdict(const struct dt_expect *e, int count_known, int64_t true_count);
+/* The refcount of an idle page of this type (head/base page); tails idle at 0. */
+int dt_idle_refcount(enum dt_refmodel model, enum dt_mtype type, int tail);
+
+#endif

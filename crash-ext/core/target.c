@@ -1,0 +1,72 @@
+/* target.c: checked accessors over struct dt_target. */
+#include <string.h>
+#include "target.h"
+
+int dt_read(const struct dt_target *t, uint64_t addr, void *buf, size_t len)
+{
+	if (!t || !t->read || len == 0)
+		return -1;
+	return t->read(t->ctx, addr, DT_KVADDR, buf, len) == 0 ? 0 : -1;
+}
+
+int dt_read_u64(const struct dt_target *t, uint64_t addr, uint64_t *v)
+{
+	unsigned char b[8];
+	if (dt_read(t, addr, b, 8))
+		return -1;
+	*v = dt_get_u64(b, 0);
+	return 0;
+}
+
+int dt_read_u32(const struct dt_target *t, uint64_t addr, uint32_t *v)
+{
+	unsigned char b[4];
+	if (dt_read(t, addr, b, 4))
+		return -1;
+	*v = dt_get_u32(b, 0);
+	return 0;
+}
+
+int dt_read_u8(const struct dt_target *t, uint64_t addr, uint8_t *v)
+{
+	return dt_read(t, addr, v, 1);
+}
+
+int dt_read_str(const struct dt_target *t, uint64_t addr, char *buf, size_t len)
+{
+	if (len == 0)
+		return -1;
+	buf[0] = '\0';
+	/* Byte-wise so that a string ending just before an unreadable page still reads. */
+	for (size_t i = 0; i + 1 < len; i++) {
+		char c;
+		if (dt_read(t, addr + i, &c, 1))
+			return i ? 0 : -1;
+		buf[i] = c;
+		buf[i + 1] = '\0';
+		if (!c)
+			return 0;
+	}
+	return 0;
+}
+
+int dt_symbol(const struct dt_target *t, const char *name, uint64_t *addr)
+{
+	uint64_t a = 0;
+	if (!t->symbol || t->symbol(t->ctx, name, &a) || !a)
+		return -1;
+	*addr = a;
+	return 0;
+}
+
+int dt_enum(const struct dt_target *t, const char *name, long *v)
+{
+	return t->enum_value && t->enum_value(t->ctx, name, v) == 0 ? 0 : -1;
+}
+
+const char *dt_symname(const struct dt_target *t, uint64_t addr, char *buf, size_t len)
+{
+	if (!addr || !t->symbol_name)
+		return NULL;
+	return t->symbol_name(t->ctx, addr, buf, len);
+}

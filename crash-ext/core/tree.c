@@ -1,0 +1,294 @@
+/* tree.c: bounded XArray / radix walker (see tree.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tree.h"
+
+enum dt_slot dt_xa_classify(uint64_t w, int chunk_size, int *sib)
+{
+	if (w == 0)
+		return DT_SLOT_EMPTY;
+	if (w & 1)
+		return DT_SLOT_VALUE;		/* xa_is_value() */
+	if ((w & 3) == 0)
+		return DT_SLOT_POINTER;
+	/* internal: w & 3 == 2 */
+	if (w > DT_XA_NODE_MIN)
+		return DT_SLOT_NODE;		/* xa_is_node(), node = w - 2 */
+	uint64_t v = w >> 2;			/* xa_to_internal() */
+	if (v < (uint64_t)(chunk_size - 1)) {	/* xa_is_sibling(): < xa_mk_sibling(XA_CHUNK_SIZE-1) */
+		if (sib)
+			*sib = (int)v;
+		return DT_SLOT_SIBLING;
+	}
+	if (w == DT_XA_RETRY_ENTRY)
+		return DT_SLOT_RETRY;
+	if (w == DT_XA_ZERO_ENTRY)
+		return DT_SLOT_ZERO;
+	return DT_SLOT_BAD;
+}
+
+enum dt_slot dt_radix_classify(uint64_t w, uint64_t slots_addr, int chunk_size, int *sib)
+{
+	if (w == 0)
+		return DT_SLOT_EMPTY;
+	if ((w & 3) == 2)
+		return DT_SLOT_EXCEPTIONAL;
+	if ((w & 3) == 0)
+		return DT_SLOT_POINTER;
+	if ((w & 3) == 1) {
+		uint64_t p = w & ~1ULL;
+		if (p >= slots_addr && p < slots_addr + 8ULL * (uint64_t)chunk_size) {
+			if ((p - slots_addr) % 8)
+				return DT_SLOT_BAD;
+			if (sib)
+				*sib = (int)((p - slots_addr) / 8);
+			return DT_SLOT_SIBLING;
+		}
+		if (w == 1)
+			return DT_SLOT_RETRY;	/* RADIX_TREE_RETRY: internal NULL */
+		return DT_SLOT_NODE;
+	}
+	return DT_SLOT_BAD;
+}
+
+const char *dt_slot_name(enum dt_slot s)
+{
+	static const char *const n[] = { "empty", "value", "exceptional", "pointer", "node",
+					 "sibling", "retry", "zero", "bad" };
+	return s <= DT_SLOT_BAD ? n[s] : "?";
+}
+
+/* A small open-addressing set of visited node addresses. */
+struct seen {
+	uint64_t *v;
+	size_t cap;
+};
+
+static int seen_add(struct seen *s, uint64_t a)
+{
+	size_t h = (size_t)((a >> 6) * 0x9e3779b97f4a7c15ULL) & (s->cap - 1);
+	while (s->v[h]) {
+		if (s->v[h] == a)
+			return 1;
+		h = (h + 1) & (s->cap - 1);
+	}
+	s->v[h] = a;
+	return 0;
+}
+
+struct walk {
+	const struct dt_target *t;
+	const struct dt_layout *l;
+	enum dt_container c;
+	uint64_t root;
+	struct dt_walk_limits lim;
+	dt_walk_cb cb;
+	void *arg;
+	struct dt_walk_stats *st;
+	struct seen seen;
+	unsigned char *buf;	/* one node buffer per depth */
+};
+
+static void err(struct walk *w, const char *fmt, uint64_t a, uint64_t b)
+{
+	w->st->errors++;
+	if (!w->st->error[0])
+		snprintf(w->st->error, sizeof(w->st->error), fmt, (unsigned long long)a,
+			 (unsigned long long)b);
+}
+
+static enum dt_slot classify(const struct walk *w, uint64_t v, uint64_t node, int *sib)
+{
+	if (w->c == DT_CONT_XARRAY)
+		return dt_xa_classify(v, w->l->chunk_size, sib);
+	return dt_radix_classify(v, node + (uint64_t)w->l->n_slots, w->l->chunk_size, sib);
+}
+
+static uint64_t node_of(const struct walk *w, uint64_t v)
+{
+	return w->c == DT_CONT_XARRAY ? v - 2 : v & ~1ULL;
+}
+
+static int walk_node(struct walk *w, uint64_t node, uint64_t parent, int poff, int expect_shift,
+		     uint64_t base, int depth)
+{
+	const struct dt_layout *l = w->l;
+	if (depth >= w->lim.max_depth) {
+		err(w, "tree deeper than the cap at node %#llx (depth %llu)", node, (uint64_t)depth);
+		return 0;
+	}
+	if (w->st->nodes >= w->lim.max_nodes) {
+		err(w, "node cap reached at node %#llx (%llu nodes)", node, w->st->nodes);
+		return 1;
+	}
+	if (!dt_kptr_ok(node, 8)) {
+		err(w, "bad node pointer %#llx under node %#llx", node, parent);
+		return 0;
+	}
+	if (seen_add(&w->seen, node)) {
+		err(w, "cycle: node %#llx reached twice (under %#llx)", node, parent);
+		return 1;
+	}
+	unsigned char *b = w->buf + (size_t)depth * (size_t)l->n_size;
+	if (dt_read(w->t, node, b, (size_t)l->n_size)) {
+		err(w, "node %#llx not readable (under %#llx)", node, parent);
+		return 0;
+	}
+	w->st->nodes++;
+	int shift = dt_get_u8(b, l->n_shift);
+	if (shift % l->chunk_shift || shift > 64 - l->chunk_shift ||
+	    (expect_shift >= 0 && shift != expect_shift)) {
+		err(w, "node %#llx has shift %llu, not what its parent implies", node, (uint64_t)shift);
+		return 0;
+	}
+	if (l->n_offset >= 0 && parent && dt_get_u8(b, l->n_offset) != poff)
+		err(w, "node %#llx: offset field disagrees with its slot in parent %#llx", node, parent);
+	if (l->n_parent >= 0 && dt_get_u64(b, l->n_parent) != parent)
+		err(w, "node %#llx: parent field is not %#llx", node, parent);
+	if (l->n_array >= 0 && w->c == DT_CONT_XARRAY && dt_get_u64(b, l->n_array) != w->root) {
+		err(w, "node %#llx belongs to another array (%#llx): freed or reused node", node,
+		    dt_get_u64(b, l->n_array));
+		return 0;
+	}
+	int n = l->chunk_size;
+	for (int i = 0; i < n; i++) {
+		uint64_t v = dt_get_u64(b, l->n_slots + 8L * i);
+		int sib = -1;
+		enum dt_slot k = classify(w, v, node, &sib);
+		uint64_t idx = base + ((uint64_t)i << shift);
+		switch (k) {
+		case DT_SLOT_EMPTY:
+			break;
+		case DT_SLOT_SIBLING:
+			w->st->siblings++;
+			if (sib >= i)
+				err(w, "node %#llx: sibling slot %llu points forward", node, (uint64_t)i);
+			break;
+		case DT_SLOT_NODE:
+			if (shift == 0) {
+				err(w, "node %#llx: node pointer in a leaf slot %llu", node, (uint64_t)i);
+				break;
+			}
+			if (walk_node(w, node_of(w, v), node, i, shift - l->chunk_shift, idx, depth + 1))
+				return 1;
+			break;
+		default: {
+			int j = i + 1, s2;
+			while (j < n && classify(w, dt_get_u64(b, l->n_slots + 8L * j), node, &s2) ==
+				       DT_SLOT_SIBLING && s2 == i)
+				j++;
+			w->st->entries++;
+			if (w->cb(w->arg, idx, (uint64_t)(j - i) << shift, v, k, node, i)) {
+				w->st->stopped = 1;
+				return 1;
+			}
+		}
+		}
+	}
+	return 0;
+}
+
+int dt_tree_walk(const struct dt_target *t, const struct dt_layout *l, enum dt_container c,
+		 uint64_t root, const struct dt_walk_limits *lim, dt_walk_cb cb, void *arg,
+		 struct dt_walk_stats *st)
+{
+	struct walk w = { .t = t, .l = l, .c = c, .root = root, .cb = cb, .arg = arg, .st = st };
+	memset(st, 0, sizeof(*st));
+	w.lim.max_nodes = lim && lim->max_nodes ? lim->max_nodes : 1u << 16;
+	w.lim.max_depth = lim && lim->max_depth ? lim->max_depth : 12;
+	if (c == DT_CONT_RADIX && !l->radix_shift_nodes) {
+		snprintf(st->error, sizeof(st->error),
+			 "radix trees with height/path nodes (v4.5-v4.6) are not walked");
+		st->errors = 1;
+		return -1;
+	}
+	uint64_t head;
+	if (dt_read_u64(t, root + (uint64_t)l->xa_head, &head)) {
+		snprintf(st->error, sizeof(st->error), "tree root %#llx not readable",
+			 (unsigned long long)root);
+		st->errors = 1;
+		return -1;
+	}
+	int sib;
+	enum dt_slot k = c == DT_CONT_XARRAY ? dt_xa_classify(head, l->chunk_size, &sib)
+					     : (head & 3) == 1 && head != 1 ? DT_SLOT_NODE
+					     : dt_radix_classify(head, 0, 0, &sib);
+	if (k == DT_SLOT_EMPTY)
+		return 0;
+	if (k != DT_SLOT_NODE) {	/* a single entry at index 0 */
+		st->entries++;
+		st->stopped = cb(arg, 0, 1, head, k, 0, 0) != 0;
+		return 0;
+	}
+	w.seen.cap = 1;
+	while (w.seen.cap < 2 * (size_t)w.lim.max_nodes)
+		w.seen.cap <<= 1;
+	w.seen.v = calloc(w.seen.cap, sizeof(uint64_t));
+	w.buf = malloc((size_t)l->n_size * (size_t)(w.lim.max_depth + 1));
+	if (!w.seen.v || !w.buf) {
+		free(w.seen.v);
+		free(w.buf);
+		snprintf(st->error, sizeof(st->error), "out of memory");
+		st->errors = 1;
+		return -1;
+	}
+	walk_node(&w, node_of(&w, head), 0, 0, -1, 0, 0);
+	free(w.seen.v);
+	free(w.buf);
+	return st->errors ? -1 : 0;
+}
+
+int dt_tree_load(const struct dt_target *t, const struct dt_layout *l, enum dt_container c,
+		 uint64_t root, uint64_t index, uint64_t *raw, char *errbuf, size_t errlen)
+{
+	uint64_t v;
+	*raw = 0;
+	if (dt_read_u64(t, root + (uint64_t)l->xa_head, &v)) {
+		snprintf(errbuf, errlen, "tree root %#llx not readable", (unsigned long long)root);
+		return -1;
+	}
+	int sib;
+	int is_node = c == DT_CONT_XARRAY ? dt_xa_classify(v, l->chunk_size, &sib) == DT_SLOT_NODE
+					  : (v & 3) == 1 && v != 1;
+	if (!is_node) {
+		*raw = index == 0 ? v : 0;
+		return 0;
+	}
+	uint64_t node = c == DT_CONT_XARRAY ? v - 2 : v & ~1ULL;
+	for (int depth = 0; depth < 12; depth++) {
+		uint8_t shift;
+		if (!dt_kptr_ok(node, 8) || dt_read_u8(t, node + (uint64_t)l->n_shift, &shift)) {
+			snprintf(errbuf, errlen, "node %#llx not readable", (unsigned long long)node);
+			return -1;
+		}
+		if (shift > 64 - l->chunk_shift || shift % l->chunk_shift) {
+			snprintf(errbuf, errlen, "node %#llx: bad shift", (unsigned long long)node);
+			return -1;
+		}
+		if (depth == 0 && shift + l->chunk_shift < 64 && (index >> (shift + l->chunk_shift)))
+			return 0;	/* beyond the tree's reach */
+		int offset = (int)((index >> shift) & (uint64_t)(l->chunk_size - 1));
+		uint64_t slots = node + (uint64_t)l->n_slots;
+		if (dt_read_u64(t, slots + 8ULL * (uint64_t)offset, &v)) {
+			snprintf(errbuf, errlen, "node %#llx slot not readable", (unsigned long long)node);
+			return -1;
+		}
+		enum dt_slot k = c == DT_CONT_XARRAY ? dt_xa_classify(v, l->chunk_size, &sib)
+						     : dt_radix_classify(v, slots, l->chunk_size, &sib);
+		if (k == DT_SLOT_SIBLING) {
+			if (dt_read_u64(t, slots + 8ULL * (uint64_t)sib, &v))
+				return -1;
+			k = c == DT_CONT_XARRAY ? dt_xa_classify(v, l->chunk_size, NULL)
+						: dt_radix_classify(v, slots, l->chunk_size, NULL);
+		}
+		if (k == DT_SLOT_NODE && shift > 0) {
+			node = c == DT_CONT_XARRAY ? v - 2 : v & ~1ULL;
+			continue;
+		}
+		*raw = k == DT_SLOT_NODE || k == DT_SLOT_RETRY || k == DT_SLOT_ZERO ? 0 : v;
+		return 0;
+	}
+	snprintf(errbuf, errlen, "tree deeper than 12 levels");
+	return -1;
+}

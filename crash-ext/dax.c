@@ -1,0 +1,1158 @@
+/*
+ * dax.c: the crash extension dax.so: glue between crash and the pure C core (core/).
+ *
+ * It fills struct dt_target from readmem (RETURN_ON_ERROR|QUIET), datatype_info,
+ * symbol_value and enumerator_value, probes the layout once into a private table (never
+ * crash's offset_table), registers the commands and prints in crash's column style.
+ * A command never takes the session down: bad data gives error(INFO) and a return to the
+ * prompt; only a usage error goes through cmd_usage().
+ *
+ *   daxent [--era E|all] VALUE        decode a DAX entry word
+ *   daxmap [-a] [-p] [-j] [--era E] [inode|address_space|file|dentry]
+ *   pgmap [-p] [-j] [addr|pfn]        dev_pagemaps, percpu_ref true count, page census
+ */
+#include "defs.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "entry.h"
+#include "json.h"
+#include "layout.h"
+#include "mapping.h"
+#include "memmap.h"
+#include "percpu_ref.h"
+#include "pgmap.h"
+#include "refmodel.h"
+#include "tree.h"
+
+/* ---------------------------------------------------------------- target */
+
+static uint64_t vmemmap_base_cache;
+static int vmemmap_base_known;
+static long page_struct_size = 64;
+
+static int ct_read(void *ctx, uint64_t addr, enum dt_space sp, void *buf, size_t len)
+{
+	(void)ctx;
+	return readmem((ulonglong)addr, sp == DT_PHYSADDR ? PHYSADDR : KVADDR, buf, (long)len,
+		       "daxtriage", RETURN_ON_ERROR | QUIET) ? 0 : -1;
+}
+
+static int ct_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+	(void)ctx;
+	if (!symbol_exists((char *)name))
+		return -1;
+	*addr = symbol_value((char *)name);
+	return 0;
+}
+
+static long ct_member_offset(void *ctx, const char *type, const char *member)
+{
+	(void)ctx;
+	long o = MEMBER_OFFSET((char *)type, (char *)member);
+	if (o < 0)
+		o = ANON_MEMBER_OFFSET((char *)type, (char *)member);
+	return o < 0 ? -1 : o;
+}
+
+static long ct_member_size(void *ctx, const char *type, const char *member)
+{
+	(void)ctx;
+	long s = MEMBER_SIZE((char *)type, (char *)member);
+	if (s < 0)
+		s = ANON_MEMBER_SIZE((char *)type, (char *)member);
+	return s < 0 ? -1 : s;
+}
+
+static long ct_type_size(void *ctx, const char *type)
+{
+	(void)ctx;
+	long s = STRUCT_SIZE((char *)type);
+	return s <= 0 ? -1 : s;
+}
+
+static int ct_enum(void *ctx, const char *name, long *v)
+{
+	(void)ctx;
+	return enumerator_value((char *)name, v) ? 0 : -1;
+}
+
+static const char *ct_symbol_name(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	(void)ctx;
+	ulong offset = 0;
+	struct syment *sp = value_search((ulong)addr, &offset);
+	if (!sp || !sp->name)
+		return NULL;
+	if (offset)
+		snprintf(buf, len, "%s+%#lx", sp->name, offset);
+	else
+		snprintf(buf, len, "%s", sp->name);
+	return buf;
+}
+
+static int ct_pfn_to_page(void *ctx, uint64_t pfn, uint64_t *page)
+{
+	(void)ctx;
+	if (vmemmap_base_known) {	/* x86_64 SPARSEMEM_VMEMMAP: a linear array */
+		*page = vmemmap_base_cache + pfn * (uint64_t)page_struct_size;
+		return 0;
+	}
+	ulong p;
+	if (!phys_to_page((physaddr_t)(pfn << PAGESHIFT()), &p))
+		return -1;
+	*page = p;
+	return 0;
+}
+
+/*
+ * Recording (a developer aid): with DAXTRIAGE_RECORD=FILE in crash's environment every
+ * answer the target gives the core is appended to FILE, which tests/fake.c replays: the unit
+ * tests run the core on recorded bytes and layouts of a real dump.
+ */
+static FILE *rec;
+
+static void rec_open(void)
+{
+	static int tried;
+	if (tried)
+		return;
+	tried = 1;
+	const char *path = getenv("DAXTRIAGE_RECORD");
+	if (path && *path)
+		rec = fopen(path, "a");
+}
+
+static int rec_read(void *ctx, uint64_t addr, enum dt_space sp, void *buf, size_t len)
+{
+	int r = ct_read(ctx, addr, sp, buf, len);
+	if (rec) {
+		fprintf(rec, "R %s %#llx %zu ", sp == DT_PHYSADDR ? "p" : "v",
+			(unsigned long long)addr, len);
+		if (r == 0)
+			for (size_t i = 0; i < len; i++)
+				fprintf(rec, "%02x", ((unsigned char *)buf)[i]);
+		else
+			fputc('-', rec);
+		fputc('\n', rec);
+	}
+	return r;
+}
+
+static int rec_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+	int r = ct_symbol(ctx, name, addr);
+	if (rec)
+		fprintf(rec, "S %s %#llx\n", name, r ? 0ULL : (unsigned long long)*addr);
+	return r;
+}
+
+static long rec_member_offset(void *ctx, const char *type, const char *member)
+{
+	long v = ct_member_offset(ctx, type, member);
+	if (rec)
+		fprintf(rec, "O %s %s %ld\n", type, member, v);
+	return v;
+}
+
+static long rec_member_size(void *ctx, const char *type, const char *member)
+{
+	long v = ct_member_size(ctx, type, member);
+	if (rec)
+		fprintf(rec, "Z %s %s %ld\n", type, member, v);
+	return v;
+}
+
+static long rec_type_size(void *ctx, const char *type)
+{
+	long v = ct_type_size(ctx, type);
+	if (rec)
+		fprintf(rec, "T %s %ld\n", type, v);
+	return v;
+}
+
+static int rec_enum(void *ctx, const char *name, long *v)
+{
+	int r = ct_enum(ctx, name, v);
+	if (rec)
+	{
+		if (r)
+			fprintf(rec, "E %s -\n", name);
+		else
+			fprintf(rec, "E %s %ld\n", name, *v);
+	}
+	return r;
+}
+
+static int rec_pfn_to_page(void *ctx, uint64_t pfn, uint64_t *page)
+{
+	int r = ct_pfn_to_page(ctx, pfn, page);
+	if (rec)
+		fprintf(rec, "P %#llx %#llx\n", (unsigned long long)pfn,
+			r ? 0ULL : (unsigned long long)*page);
+	return r;
+}
+
+static struct dt_target rec_target = {
+	.read = rec_read,
+	.symbol = rec_symbol,
+	.member_offset = rec_member_offset,
+	.member_size = rec_member_size,
+	.type_size = rec_type_size,
+	.enum_value = rec_enum,
+	.symbol_name = ct_symbol_name,
+	.pfn_to_page = rec_pfn_to_page,
+};
+
+static struct dt_target target = {
+	.read = ct_read,
+	.symbol = ct_symbol,
+	.member_offset = ct_member_offset,
+	.member_size = ct_member_size,
+	.type_size = ct_type_size,
+	.enum_value = ct_enum,
+	.symbol_name = ct_symbol_name,
+	.pfn_to_page = ct_pfn_to_page,
+};
+
+/* ---------------------------------------------------------------- layout, once */
+
+static struct dt_layout layout;
+static int layout_state;	/* 0 not probed, 1 ok, -1 failed */
+
+static const struct dt_layout *get_layout(void)
+{
+	if (layout_state == 0) {
+		rec_open();
+		if (rec)
+			target = rec_target;
+		layout_state = dt_layout_probe(&target, &layout) == 0 ? 1 : -1;
+		page_struct_size = layout.page_size > 0 ? layout.page_size : 64;
+		uint64_t sym, base;
+		if (dt_symbol(&target, "vmemmap_base", &sym) == 0 &&
+		    dt_read_u64(&target, sym, &base) == 0 && dt_kptr_ok(base, 4096)) {
+			vmemmap_base_cache = base;
+			vmemmap_base_known = 1;
+		}
+		if (CRASHDEBUG(1))
+			for (int i = 0; i < layout.nr_why; i++)
+				fprintf(fp, "dax: %s\n", layout.why[i]);
+	}
+	if (layout_state < 0) {
+		error(INFO, "%s\n", layout.error);
+		return NULL;
+	}
+	return &layout;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static int parse_hex(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	*v = strtoull(s, &end, 16);
+	return *end ? -1 : 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *short_type(enum dt_mtype m)
+{
+	const char *n = dt_mtype_name(m);
+	return strncmp(n, "MEMORY_DEVICE_", 14) == 0 ? n + 14 : n;
+}
+
+static const char *symname(uint64_t addr, char *buf, size_t len)
+{
+	const char *s = dt_symname(&target, addr, buf, len);
+	return s ? s : "-";
+}
+
+/* Options shared by the commands: -a -p -j and --era E. */
+struct opts {
+	int all, pages, json;
+	const char *era;
+	int nargs;
+	char *arg[8];
+};
+
+static int parse_opts(const char *allowed, struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = 1; i < argcnt; i++) {
+		char *a = args[i];
+		if (strcmp(a, "--era") == 0 && strchr(allowed, 'e')) {
+			if (++i >= argcnt)
+				return -1;
+			o->era = args[i];
+		} else if (strncmp(a, "--era=", 6) == 0 && strchr(allowed, 'e')) {
+			o->era = a + 6;
+		} else if (a[0] == '-' && a[1] && a[1] != '-') {
+			for (char *c = a + 1; *c; c++) {
+				if (!strchr(allowed, *c))
+					return -1;
+				if (*c == 'a')
+					o->all = 1;
+				else if (*c == 'p')
+					o->pages = 1;
+				else if (*c == 'j')
+					o->json = 1;
+				else
+					return -1;
+			}
+		} else if (o->nargs < 8) {
+			o->arg[o->nargs++] = a;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void print_why(const struct dt_layout *l)
+{
+	for (int i = 0; i < l->nr_why; i++)
+		fprintf(fp, "  %s\n", l->why[i]);
+}
+
+/* ---------------------------------------------------------------- daxent */
+
+static const char *daxent_hdr = "%-13s %-18s %-5s %-5s %-5s %-24s %s\n";
+static const char *daxent_fmt = "%-13s %-18s %-5s %-5s %-5d %-24s %s\n";
+
+static void daxent_line(const struct dt_era *era, uint64_t raw, struct dt_json *j)
+{
+	struct dt_entry e;
+	char letters[16], names[128], rawbuf[24], pay[40];
+	int ok = dt_entry_decode(era, raw, &e) == 0;
+	snprintf(rawbuf, sizeof(rawbuf), "%#llx", (unsigned long long)raw);
+	if (j) {
+		dt_json_obj(j, NULL);
+		dt_json_str(j, "era", era->id);
+		dt_json_str(j, "kernels", era->kernels);
+		dt_json_hex(j, "raw", raw);
+		dt_json_bool(j, "is_entry", ok);
+		if (ok) {
+			dt_json_str(j, "flags", dt_flag_letters(e.flags, letters, sizeof(letters)));
+			dt_json_str(j, "flag_names", dt_flag_names(&e, names, sizeof(names)));
+			dt_json_int(j, "order", e.order);
+			dt_json_uint(j, era->payload == DT_PAYLOAD_PFN ? "pfn" : "sector", e.payload);
+			dt_json_hex(j, "unknown_bits", e.unknown_bits);
+		}
+		dt_json_end(j);
+		return;
+	}
+	if (!ok) {
+		fprintf(fp, "%-13s %-18s %s\n", era->id, rawbuf,
+			era->container == DT_CONT_XARRAY ? "not an XArray value entry"
+							 : "not a radix exceptional entry");
+		return;
+	}
+	snprintf(pay, sizeof(pay), "%s %#llx", era->payload == DT_PAYLOAD_PFN ? "pfn" : "sector",
+		 (unsigned long long)e.payload);
+	dt_flag_names(&e, names, sizeof(names));
+	if (e.unknown_bits) {
+		size_t n = strlen(names);
+		snprintf(names + n, sizeof(names) - n, " unknown:%#llx",
+			 (unsigned long long)e.unknown_bits);
+	}
+	fprintf(fp, daxent_fmt, era->id, rawbuf,
+		era->container == DT_CONT_XARRAY ? "value" : "exc",
+		dt_flag_letters(e.flags, letters, sizeof(letters)), e.order, pay, names);
+}
+
+static void cmd_daxent(void)
+{
+	struct opts o;
+	uint64_t raw = 0;
+	if (parse_opts("je", &o) || o.nargs != 1 || parse_hex(o.arg[0], &raw))
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	const struct dt_era *one = NULL;
+	int all = 0;
+	if (o.era && strcmp(o.era, "all") == 0) {
+		all = 1;
+	} else if (o.era) {
+		if (!(one = dt_era_find(o.era))) {
+			error(INFO, "unknown era \"%s\"; known:", o.era);
+			for (int i = 0; i < dt_nr_eras; i++)
+				fprintf(fp, " %s", dt_eras[i].id);
+			fprintf(fp, "\n");
+			return;
+		}
+	} else {
+		const struct dt_layout *l = get_layout();
+		if (l)
+			one = l->era;
+		else
+			all = 1;
+	}
+	struct dt_json j, *jp = NULL;
+	if (o.json) {
+		jp = &j;
+		dt_json_init(jp, fp);
+		dt_json_doc_begin(jp, "daxent");
+		dt_json_arr(jp, "decodings");
+	} else {
+		fprintf(fp, daxent_hdr, "ERA", "RAW", "KIND", "FLAGS", "ORDER", "PAYLOAD", "DEFINES");
+	}
+	for (int i = 0; i < dt_nr_eras; i++)
+		if (all || &dt_eras[i] == one)
+			daxent_line(&dt_eras[i], raw, jp);
+	if (jp) {
+		dt_json_end(jp);
+		dt_json_doc_end(jp);
+	}
+}
+
+/* ---------------------------------------------------------------- daxmap */
+
+static const char *map_hdr =
+	"%10s  %-18s %-5s %3s  %-10s  %-16s %4s %4s  %-10s %s\n";
+static const char *map_fmt =
+	"%10llu  %-18s %-5s %3d  %-10s  %-16s %4s %4llu  %-10s %s\n";
+static const char *page_fmt =
+	"%10s  %-18s %-5s %3s  %-10s  %-16llx %4d %4s  mapcount:%d mapping:%llx index:%#llx\n";
+
+#define MAP_PENDING 64
+
+struct map_ctx {
+	const struct dt_layout *l;
+	const struct dt_pgmap_set *pms;
+	int pages;
+	struct dt_json *j;
+	unsigned long nr_printed_pages;
+	/* text mode: the entry's non-idle pages, printed after its line */
+	int npend, nover;
+	struct dt_page pend[MAP_PENDING];
+};
+
+static void map_page_cb(void *arg, const struct dt_map_entry *me, const struct dt_page *p, int idle)
+{
+	struct map_ctx *c = arg;
+	(void)me;
+	if (!c->pages || c->nr_printed_pages++ >= 4096)
+		return;
+	if (c->j) {
+		dt_json_obj(c->j, NULL);
+		dt_json_uint(c->j, "pfn", p->pfn);
+		dt_json_hex(c->j, "page", p->addr);
+		dt_json_int(c->j, "refcount", p->refcount);
+		dt_json_int(c->j, "idle_refcount", idle);
+		dt_json_int(c->j, "mapcount_raw", p->mapcount_raw);
+		dt_json_hex(c->j, "mapping", p->mapping);
+		dt_json_uint(c->j, "index", p->index);
+		dt_json_bool(c->j, "tail", p->tail);
+		dt_json_end(c->j);
+		return;
+	}
+	if (c->npend < MAP_PENDING)
+		c->pend[c->npend++] = *p;
+	else
+		c->nover++;
+}
+
+static void map_print_pending(struct map_ctx *c)
+{
+	for (int i = 0; i < c->npend; i++) {
+		const struct dt_page *p = &c->pend[i];
+		char pfn[24];
+		snprintf(pfn, sizeof(pfn), "%#llx", (unsigned long long)p->pfn);
+		fprintf(fp, page_fmt, "", "  page", "", "", pfn, (unsigned long long)p->addr,
+			p->refcount, "", p->mapcount_raw + 1, (unsigned long long)p->mapping,
+			(unsigned long long)p->index);
+	}
+	if (c->nover)
+		fprintf(fp, "%10s    ... %d more pages that are not idle\n", "", c->nover);
+	c->npend = c->nover = 0;
+}
+
+static void mapping_header(const struct dt_layout *l, const struct dt_mapping *m)
+{
+	char sid[40] = "?", fst[32] = "?";
+	uint64_t sb = 0, type, name;
+	if (dt_kptr_ok(m->host, 8) && dt_read_u64(&target, m->host + (uint64_t)l->i_sb, &sb) == 0 &&
+	    dt_kptr_ok(sb, 8)) {
+		dt_read_str(&target, sb + (uint64_t)l->sb_id, sid, sizeof(sid));
+		if (dt_read_u64(&target, sb + (uint64_t)l->sb_type, &type) == 0 &&
+		    dt_kptr_ok(type, 8) &&
+		    dt_read_u64(&target, type + (uint64_t)l->fst_name, &name) == 0)
+			dt_read_str(&target, name, fst, sizeof(fst));
+	}
+	fprintf(fp, "INODE: %llx  INO: %llu  SB: %s (%s)  MAPPING: %llx  NRPAGES: %llu\n",
+		(unsigned long long)m->host, (unsigned long long)m->ino, sid, fst,
+		(unsigned long long)m->mapping, (unsigned long long)m->nrpages);
+}
+
+static void mapping_json_head(const struct dt_layout *l, struct dt_json *j, const struct dt_mapping *m)
+{
+	char sid[40] = "", fst[32] = "";
+	uint64_t sb = 0, type, name;
+	if (dt_kptr_ok(m->host, 8) && dt_read_u64(&target, m->host + (uint64_t)l->i_sb, &sb) == 0 &&
+	    dt_kptr_ok(sb, 8)) {
+		dt_read_str(&target, sb + (uint64_t)l->sb_id, sid, sizeof(sid));
+		if (dt_read_u64(&target, sb + (uint64_t)l->sb_type, &type) == 0 &&
+		    dt_kptr_ok(type, 8) &&
+		    dt_read_u64(&target, type + (uint64_t)l->fst_name, &name) == 0)
+			dt_read_str(&target, name, fst, sizeof(fst));
+	}
+	dt_json_hex(j, "inode", m->host);
+	dt_json_uint(j, "ino", m->ino);
+	dt_json_hex(j, "sb", sb);
+	dt_json_str(j, "sb_id", sid);
+	dt_json_str(j, "fs", fst);
+	dt_json_hex(j, "i_flags", m->i_flags);
+	dt_json_bool(j, "dax", (m->i_flags & l->s_dax) != 0);
+	dt_json_hex(j, "mapping", m->mapping);
+	dt_json_hex(j, "i_pages", m->i_pages);
+	dt_json_uint(j, "nrpages", m->nrpages);
+}
+
+static void show_mapping(struct map_ctx *c, const struct dt_mapping *m, const struct dt_era *era)
+{
+	const struct dt_layout *l = c->l;
+	struct dt_json *j = c->j;
+	uint64_t by_order[64] = { 0 }, locked = 0, zero = 0, empty = 0, sum = 0, other = 0,
+		 busy = 0, mism = 0;
+	c->nr_printed_pages = 0;
+	if (j) {
+		dt_json_obj(j, NULL);
+		mapping_json_head(l, j, m);
+		dt_json_arr(j, "entries");
+	} else {
+		mapping_header(l, m);
+		fprintf(fp, map_hdr, "INDEX", "RAW", "FLAGS", "ORD", "PFN", "PAGE", "REFS", "BUSY",
+			"ASSOC", "PGMAP");
+	}
+	for (int i = 0; i < m->nr; i++) {
+		struct dt_map_entry me;
+		if (j) {
+			dt_json_obj(j, NULL);
+			if (c->pages)
+				dt_json_arr(j, "pages");
+		}
+		c->npend = c->nover = 0;
+		dt_entry_analyse(&target, l, c->pms, m, era, &m->slots[i], &me,
+				 c->pages ? map_page_cb : NULL, c);
+		if (!me.e.is_entry) {
+			other++;
+			if (j) {
+				if (c->pages)
+					dt_json_end(j);
+				dt_json_uint(j, "index", m->slots[i].index);
+				dt_json_uint(j, "nr_indices", m->slots[i].nr);
+				dt_json_hex(j, "raw", m->slots[i].raw);
+				dt_json_str(j, "kind", dt_slot_name(m->slots[i].kind));
+				dt_json_bool(j, "is_dax_entry", 0);
+				dt_json_end(j);
+			} else {
+				char raw[24];
+				snprintf(raw, sizeof(raw), "%#llx", (unsigned long long)m->slots[i].raw);
+				fprintf(fp, "%10llu  %-18s not a DAX entry (%s)\n",
+					(unsigned long long)m->slots[i].index, raw,
+					dt_slot_name(m->slots[i].kind));
+			}
+			continue;
+		}
+		by_order[me.e.order & 63]++;
+		sum += 1ULL << me.e.order;
+		locked += !!(me.e.flags & DT_F_LOCKED);
+		zero += !!(me.e.flags & DT_F_ZERO);
+		empty += !!(me.e.flags & DT_F_EMPTY);
+		busy += me.busy;
+		mism += strcmp(me.assoc, "mismatch") == 0;
+		char letters[16], names[128];
+		dt_flag_letters(me.e.flags, letters, sizeof(letters));
+		if (j) {
+			if (c->pages)
+				dt_json_end(j);
+			dt_json_uint(j, "index", me.s.index);
+			dt_json_uint(j, "nr_indices", me.s.nr);
+			dt_json_hex(j, "raw", me.s.raw);
+			dt_json_str(j, "kind", dt_slot_name(me.s.kind));
+			dt_json_bool(j, "is_dax_entry", 1);
+			dt_json_str(j, "flags", letters);
+			dt_json_str(j, "flag_names", dt_flag_names(&me.e, names, sizeof(names)));
+			dt_json_int(j, "order", me.e.order);
+			dt_json_bool(j, "order_mismatch", me.order_mismatch);
+			if (era->payload == DT_PAYLOAD_PFN) {
+				dt_json_uint(j, "pfn", me.pfn);
+				if (me.page)
+					dt_json_hex(j, "page", me.page);
+				else
+					dt_json_null(j, "page");
+				if (me.page_ok) {
+					dt_json_int(j, "refcount", me.refcount);
+					dt_json_int(j, "mapcount_raw", me.mapcount_raw);
+				} else {
+					dt_json_null(j, "refcount");
+					dt_json_null(j, "mapcount_raw");
+				}
+			} else {
+				dt_json_uint(j, "sector", me.e.payload);
+			}
+			dt_json_uint(j, "busy_pages", me.busy);
+			dt_json_uint(j, "unreadable_pages", me.unreadable);
+			dt_json_str(j, "assoc", me.assoc);
+			if (strcmp(me.assoc, "mismatch") == 0)
+				dt_json_uint(j, "assoc_first_bad_pfn", me.assoc_bad_pfn);
+			if (me.pgmap)
+				dt_json_hex(j, "pgmap", me.pgmap->addr);
+			else
+				dt_json_null(j, "pgmap");
+			dt_json_end(j);
+			continue;
+		}
+		char raw[24], pfn[24], page[24], refs[12], assoc[24], pgm[24];
+		snprintf(raw, sizeof(raw), "%#llx", (unsigned long long)me.s.raw);
+		snprintf(pfn, sizeof(pfn), "%#llx", (unsigned long long)me.e.payload);
+		snprintf(page, sizeof(page), "%llx", (unsigned long long)me.page);
+		if (me.page_ok)
+			snprintf(refs, sizeof(refs), "%d", me.refcount);
+		else
+			snprintf(refs, sizeof(refs), "%s", me.page ? "n/a" : "-");
+		snprintf(assoc, sizeof(assoc), "%s%s", me.assoc, me.order_mismatch ? "!ord" : "");
+		snprintf(pgm, sizeof(pgm), "%llx", (unsigned long long)(me.pgmap ? me.pgmap->addr : 0));
+		fprintf(fp, map_fmt, (unsigned long long)me.s.index, raw, letters, me.e.order,
+			era->payload == DT_PAYLOAD_PFN ? pfn : "sector", me.page ? page : "-", refs,
+			(unsigned long long)me.busy, assoc, me.pgmap ? pgm : "-");
+		map_print_pending(c);
+	}
+	if (j) {
+		dt_json_end(j);
+		dt_json_obj(j, "summary");
+		dt_json_uint(j, "entries", (uint64_t)m->nr - other);
+		dt_json_obj(j, "by_order");
+		for (int o = 0; o < 64; o++)
+			if (by_order[o]) {
+				char k[8];
+				snprintf(k, sizeof(k), "%d", o);
+				dt_json_uint(j, k, by_order[o]);
+			}
+		dt_json_end(j);
+		dt_json_uint(j, "locked", locked);
+		dt_json_uint(j, "zero", zero);
+		dt_json_uint(j, "empty", empty);
+		dt_json_uint(j, "not_dax_entries", other);
+		dt_json_uint(j, "busy_pages", busy);
+		dt_json_uint(j, "assoc_mismatch", mism);
+		dt_json_uint(j, "sum_pages", sum);
+		dt_json_bool(j, "nrpages_matches", sum == m->nrpages);
+		dt_json_end(j);
+		dt_json_obj(j, "walk");
+		dt_json_uint(j, "nodes", m->walk.nodes);
+		dt_json_uint(j, "errors", m->walk.errors);
+		dt_json_str(j, "error", m->walk.error[0] ? m->walk.error : NULL);
+		dt_json_end(j);
+		dt_json_end(j);
+		return;
+	}
+	fprintf(fp, "  ENTRIES: %llu (", (unsigned long long)(m->nr - other));
+	int first = 1;
+	for (int o = 0; o < 64; o++)
+		if (by_order[o]) {
+			fprintf(fp, "%sorder %d: %llu", first ? "" : ", ", o,
+				(unsigned long long)by_order[o]);
+			first = 0;
+		}
+	fprintf(fp, ")  LOCKED: %llu  ZERO: %llu  EMPTY: %llu  BUSY PAGES: %llu\n",
+		(unsigned long long)locked, (unsigned long long)zero, (unsigned long long)empty,
+		(unsigned long long)busy);
+	fprintf(fp, "  NRPAGES: %llu %s sum of 2^order: %llu%s\n", (unsigned long long)m->nrpages,
+		sum == m->nrpages ? "=" : "!=", (unsigned long long)sum,
+		other ? "  (plus slots that are not DAX entries)" : "");
+	if (m->walk.errors)
+		fprintf(fp, "  WALK: %s (%u errors)\n", m->walk.error, m->walk.errors);
+}
+
+struct inode_list {
+	int n, cap;
+	uint64_t *mappings;
+};
+
+static int collect_inode(void *arg, uint64_t sb, uint64_t inode)
+{
+	struct inode_list *il = arg;
+	uint64_t m;
+	(void)sb;
+	if (dt_read_u64(&target, inode + (uint64_t)layout.i_mapping, &m) || !dt_kptr_ok(m, 8))
+		return 0;
+	if (il->n == il->cap) {
+		if (il->cap >= 65536)
+			return 1;
+		int nc = il->cap ? il->cap * 2 : 64;
+		uint64_t *nm = realloc(il->mappings, (size_t)nc * sizeof(*nm));
+		if (!nm)
+			return 1;
+		il->mappings = nm;
+		il->cap = nc;
+	}
+	for (int i = 0; i < il->n; i++)	/* a device inode may share the dax inode's mapping */
+		if (il->mappings[i] == m)
+			return 0;
+	il->mappings[il->n++] = m;
+	return 0;
+}
+
+static void cmd_daxmap(void)
+{
+	struct opts o;
+	if (parse_opts("apje", &o) || (o.all ? o.nargs != 0 : o.nargs != 1))
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	const struct dt_layout *l = get_layout();
+	if (!l)
+		return;
+	const struct dt_era *forced = NULL;
+	if (o.era && !(forced = dt_era_find(o.era))) {
+		error(INFO, "unknown era \"%s\" (daxent --era all lists them)\n", o.era);
+		return;
+	}
+	struct inode_list il = { 0 };
+	char err[240] = "";
+	if (o.all) {
+		if (dt_for_each_dax_inode(&target, l, collect_inode, &il, err, sizeof(err)))
+			error(INFO, "%s\n", err);
+	} else {
+		uint64_t addr, m;
+		const char *kind;
+		if (parse_hex(o.arg[0], &addr)) {
+			error(INFO, "\"%s\" is not a hexadecimal address\n", o.arg[0]);
+			return;
+		}
+		if (dt_resolve_mapping(&target, l, addr, &m, &kind)) {
+			error(INFO, "%llx is not an inode, address_space, file or dentry "
+				    "(no host inode pointing back to a mapping)\n",
+			      (unsigned long long)addr);
+			return;
+		}
+		il.mappings = malloc(sizeof(uint64_t));
+		if (!il.mappings)
+			return;
+		il.mappings[il.n++] = m;
+	}
+	struct dt_pgmap_set *pms = malloc(sizeof(*pms));
+	struct dt_mapping *maps = calloc((size_t)(il.n ? il.n : 1), sizeof(*maps));
+	struct dt_mapping **mp = calloc((size_t)(il.n ? il.n : 1), sizeof(*mp));
+	if (!pms || !maps || !mp) {
+		free(pms), free(maps), free(mp), free(il.mappings);
+		error(INFO, "out of memory\n");
+		return;
+	}
+	if (dt_pgmaps_collect(&target, l, pms) && CRASHDEBUG(1))
+		error(INFO, "%s\n", pms->error);
+	int n = 0;
+	for (int i = 0; i < il.n; i++) {
+		if (dt_mapping_load(&target, l, il.mappings[i], &maps[n], err, sizeof(err))) {
+			error(INFO, "%s\n", err);
+			continue;
+		}
+		/* with -a, list mappings that hold something */
+		if (o.all && maps[n].nr == 0 && maps[n].nrpages == 0) {
+			dt_mapping_free(&maps[n]);
+			continue;
+		}
+		mp[n] = &maps[n];
+		n++;
+	}
+	struct dt_era_choice ch;
+	dt_era_choose(l, pms, mp, n, forced, &ch);
+	struct dt_json j;
+	struct map_ctx c = { .l = l, .pms = pms, .pages = o.pages, .j = o.json ? &j : NULL };
+	if (o.json) {
+		dt_json_init(&j, fp);
+		dt_json_doc_begin(&j, "daxmap");
+		dt_json_obj(&j, "era");
+		dt_json_str(&j, "id", ch.era->id);
+		dt_json_str(&j, "kernels", ch.era->kernels);
+		dt_json_bool(&j, "forced", ch.forced);
+		dt_json_str(&j, "why", ch.why);
+		dt_json_end(&j);
+		dt_json_arr(&j, "mappings");
+	} else {
+		fprintf(fp, "%s\n", ch.why);
+		if (CRASHDEBUG(1))
+			print_why(l);
+	}
+	for (int i = 0; i < n; i++) {
+		if (!o.json && i)
+			fprintf(fp, "\n");
+		show_mapping(&c, mp[i], ch.era);
+	}
+	if (o.json) {
+		dt_json_end(&j);
+		dt_json_doc_end(&j);
+	} else if (o.all && n == 0) {
+		fprintf(fp, "no DAX inode holds entries\n");
+	}
+	for (int i = 0; i < n; i++)
+		dt_mapping_free(mp[i]);
+	free(pms), free(maps), free(mp), free(il.mappings);
+}
+
+/* ---------------------------------------------------------------- pgmap */
+
+static const char *pgmap_hdr = "%-16s %-9s %-37s %8s %5s %-8s %10s %10s %-8s %s\n";
+static const char *pgmap_fmt = "%-16llx %-9s %-37s %8llu %5u %-8s %10s %10s %-8s %s\n";
+
+struct census_ctx {
+	const struct dt_layout *l;
+	struct dt_json *j;
+	unsigned long printed;
+};
+
+static void page_entry(const struct dt_layout *l, const struct dt_page *p, uint64_t *raw, int *found)
+{
+	*found = 0;
+	if (!dt_kptr_ok(p->mapping, 8))
+		return;
+	uint64_t host, back;
+	if (dt_read_u64(&target, p->mapping + (uint64_t)l->as_host, &host) || !dt_kptr_ok(host, 8) ||
+	    dt_read_u64(&target, host + (uint64_t)l->i_mapping, &back) || back != p->mapping)
+		return;
+	char err[120];
+	if (dt_tree_load(&target, l, l->tree, p->mapping + (uint64_t)l->as_i_pages, p->index, raw,
+			 err, sizeof(err)) == 0)
+		*found = 1;
+}
+
+static const char *nonidle_fmt = "  %#10llx  %16llx %5d %9d  %16llx %8llu  %s\n";
+
+static int census_cb(void *arg, const struct dt_page *p, int idle)
+{
+	struct census_ctx *c = arg;
+	(void)idle;
+	if (c->printed++ >= 4096)
+		return 0;
+	uint64_t raw = 0;
+	int found = 0;
+	if (!p->tail)
+		page_entry(c->l, p, &raw, &found);
+	if (c->j) {
+		dt_json_obj(c->j, NULL);
+		dt_json_uint(c->j, "pfn", p->pfn);
+		dt_json_hex(c->j, "page", p->addr);
+		dt_json_int(c->j, "refcount", p->refcount);
+		dt_json_int(c->j, "mapcount_raw", p->mapcount_raw);
+		dt_json_hex(c->j, "mapping", p->mapping);
+		dt_json_uint(c->j, "index", p->index);
+		dt_json_hex(c->j, "compound_head", p->head);
+		dt_json_bool(c->j, "tail", p->tail);
+		if (found && raw)
+			dt_json_hex(c->j, "entry", raw);
+		else
+			dt_json_null(c->j, "entry");
+		dt_json_end(c->j);
+		return 0;
+	}
+	char ent[48] = "-";
+	if (found && raw)
+		snprintf(ent, sizeof(ent), "%#llx", (unsigned long long)raw);
+	else if (p->tail)
+		snprintf(ent, sizeof(ent), "tail of %llx", (unsigned long long)p->head);
+	fprintf(fp, nonidle_fmt, (unsigned long long)p->pfn, (unsigned long long)p->addr,
+		p->refcount, p->mapcount_raw + 1, (unsigned long long)p->mapping,
+		(unsigned long long)p->index, ent);
+	return 0;
+}
+
+static void pgmap_census(const struct dt_layout *l, const struct dt_pgmap *pm, struct dt_json *j)
+{
+	if (j)
+		dt_json_arr(j, "census");
+	for (int r = 0; r < pm->nr_range && r < DT_MAX_RANGES; r++) {
+		uint64_t start = pm->start[r] >> 12, end = (pm->end[r] + 1) >> 12;
+		struct census_ctx cc = { .l = l, .j = j };
+		struct dt_census c;
+		double t0 = now();
+		if (j) {
+			dt_json_obj(j, NULL);
+			dt_json_arr(j, "nonidle");
+		} else {
+			fprintf(fp, "\nCENSUS %llx range %d: pfn %#llx-%#llx\n",
+				(unsigned long long)pm->addr, r, (unsigned long long)start,
+				(unsigned long long)end - 1);
+			fprintf(fp, "  NON-IDLE PAGES (idle refcount: %d, tails 0):\n",
+				dt_idle_refcount(l->refmodel, pm->type, 0));
+			fprintf(fp, "  %10s  %16s %5s %9s  %16s %8s  %s\n", "PFN", "PAGE", "REFS",
+				"MAPCOUNT", "MAPPING", "INDEX", "DAX ENTRY");
+		}
+		dt_census_range(&target, l, pm, start, end, census_cb, &cc, &c);
+		double dt = now() - t0;
+		if (j) {
+			dt_json_end(j);
+			dt_json_uint(j, "start", c.start);
+			dt_json_uint(j, "end", c.end);
+			dt_json_uint(j, "pages", c.pages);
+			dt_json_uint(j, "unreadable", c.unreadable);
+			dt_json_str(j, "unreadable_why", c.unreadable_why[0] ? c.unreadable_why : NULL);
+			dt_json_uint(j, "tails", c.tails);
+			dt_json_uint(j, "altmap_skipped", c.altmap_skipped);
+			dt_json_obj(j, "histogram");
+			for (int b = 0; b < c.nr_buckets; b++) {
+				char k[16];
+				snprintf(k, sizeof(k), "%d", c.hist[b].refcount);
+				dt_json_uint(j, k, c.hist[b].pages);
+			}
+			dt_json_end(j);
+			dt_json_uint(j, "histogram_other", c.hist_other);
+			dt_json_uint(j, "nonidle_total", c.nonidle_total);
+			dt_json_uint(j, "nonidle_tails", c.nonidle_tails);
+			dt_json_bool(j, "nonidle_truncated", c.nonidle_total > 4096);
+			dt_json_uint(j, "reads", c.reads);
+			dt_json_end(j);
+			continue;
+		}
+		if (c.nonidle_total == 0)
+			fprintf(fp, "  (none)\n");
+		else if (c.nonidle_total > 4096)
+			fprintf(fp, "  ... %llu more not shown\n",
+				(unsigned long long)(c.nonidle_total - 4096));
+		fprintf(fp, "  REFCOUNT HISTOGRAM:\n");
+		for (int b = 0; b < c.nr_buckets; b++)
+			fprintf(fp, "  %10d  %llu\n", c.hist[b].refcount,
+				(unsigned long long)c.hist[b].pages);
+		if (c.hist_other)
+			fprintf(fp, "  %10s  %llu\n", "other", (unsigned long long)c.hist_other);
+		fprintf(fp, "  PAGES: %llu  TAILS: %llu  NON-IDLE: %llu  UNREADABLE: %llu  "
+			    "ALTMAP: %llu  (%llu reads, %.3f s)\n",
+			(unsigned long long)c.pages, (unsigned long long)c.tails,
+			(unsigned long long)c.nonidle_total, (unsigned long long)c.unreadable,
+			(unsigned long long)c.altmap_skipped, (unsigned long long)c.reads, dt);
+		if (c.unreadable)
+			fprintf(fp, "  UNREADABLE: %s\n", c.unreadable_why);
+	}
+	if (j)
+		dt_json_end(j);
+}
+
+static void pgmap_json(const struct dt_layout *l, const struct dt_pgmap *pm, struct dt_json *j,
+		       int census)
+{
+	char b1[128];
+	dt_json_obj(j, NULL);
+	dt_json_hex(j, "address", pm->addr);
+	dt_json_int(j, "type", pm->type_value);
+	dt_json_str(j, "type_name", pm->type ? dt_mtype_name(pm->type) : NULL);
+	dt_json_hex(j, "flags", pm->flags);
+	dt_json_bool(j, "altmap_valid", pm->altmap_valid);
+	dt_json_obj(j, "altmap");
+	dt_json_uint(j, "base_pfn", pm->am_base_pfn);
+	dt_json_uint(j, "end_pfn", pm->am_end_pfn);
+	dt_json_uint(j, "reserve", pm->am_reserve);
+	dt_json_uint(j, "free", pm->am_free);
+	dt_json_uint(j, "align", pm->am_align);
+	dt_json_uint(j, "alloc", pm->am_alloc);
+	dt_json_end(j);
+	dt_json_uint(j, "altmap_offset", pm->altmap_offset);
+	dt_json_uint(j, "vmemmap_shift", pm->vmemmap_shift);
+	dt_json_int(j, "nr_range", pm->nr_range);
+	dt_json_arr(j, "ranges");
+	for (int r = 0; r < pm->nr_range && r < DT_MAX_RANGES; r++) {
+		dt_json_obj(j, NULL);
+		dt_json_hex(j, "start", pm->start[r]);
+		dt_json_hex(j, "end", pm->end[r]);
+		dt_json_uint(j, "pfn_first", pm->pfn_first[r]);
+		dt_json_uint(j, "pfn_end", pm->pfn_end[r]);
+		dt_json_uint(j, "pfn_len", (pm->pfn_end[r] - pm->pfn_first[r]) >> pm->vmemmap_shift);
+		dt_json_end(j);
+	}
+	dt_json_end(j);
+	dt_json_obj(j, "registry");
+	dt_json_uint(j, "first_pfn", pm->reg_first);
+	dt_json_uint(j, "last_pfn", pm->reg_last);
+	dt_json_uint(j, "pfns", pm->reg_pfns);
+	dt_json_end(j);
+	dt_json_hex(j, "ops", pm->ops);
+	dt_json_str(j, "ops_symbol", dt_symname(&target, pm->ops, b1, sizeof(b1)));
+	dt_json_hex(j, "owner", pm->owner);
+	dt_json_uint(j, "done", pm->done);
+	dt_json_obj(j, "ref");
+	dt_json_hex(j, "address", pm->ref_addr);
+	if (pm->ref_read) {
+		const struct dt_pref_raw *r = &pm->ref;
+		dt_json_hex(j, "percpu_count_ptr", r->percpu_count_ptr);
+		dt_json_hex(j, "data", r->data);
+		dt_json_hex(j, "flags", r->percpu_count_ptr & DT_PERCPU_REF_ATOMIC_DEAD);
+		dt_json_hex(j, "atomic", r->count);
+		dt_json_str(j, "release_symbol", dt_symname(&target, r->release, b1, sizeof(b1)));
+		dt_json_hex(j, "confirm_switch", r->confirm_switch);
+		dt_json_hex(j, "data_ref", r->data_ref);
+		dt_json_str(j, "mode", dt_pref_mode_name(pm->ref_state.mode));
+		dt_json_arr(j, "percpu");
+		for (int i = 0; i < r->nr_cpus && i < 64; i++) {
+			dt_json_obj(j, NULL);
+			dt_json_int(j, "cpu", r->cpu[i]);
+			dt_json_int(j, "value", (int64_t)r->percpu[i]);
+			dt_json_end(j);
+		}
+		dt_json_end(j);
+		dt_json_int(j, "percpu_sum", (int64_t)r->percpu_sum);
+		if (pm->ref_state.count_known)
+			dt_json_int(j, "true_count", pm->ref_state.true_count);
+		else
+			dt_json_null(j, "true_count");
+		dt_json_str(j, "true_count_rule", pm->ref_state.rule);
+		dt_json_null(j, "error");
+	} else {
+		dt_json_str(j, "mode", NULL);
+		dt_json_null(j, "true_count");
+		dt_json_str(j, "error", pm->ref_error);
+	}
+	dt_json_end(j);
+	dt_json_obj(j, "expected");
+	dt_json_str(j, "model", dt_refmodel_name(l->refmodel));
+	dt_json_bool(j, "applies", pm->expect.applies);
+	if (pm->expect.applies)
+		dt_json_int(j, "count", pm->expect.expected);
+	else
+		dt_json_null(j, "count");
+	dt_json_int(j, "bulk", pm->expect.bulk);
+	dt_json_str(j, "rule", pm->expect.rule);
+	dt_json_end(j);
+	dt_json_str(j, "verdict", pm->verdict);
+	if (census)
+		pgmap_census(l, pm, j);
+	dt_json_end(j);
+}
+
+static void pgmap_line(const struct dt_layout *l, const struct dt_pgmap *pm)
+{
+	char range[64], tc[24], ex[24], alt[24], b1[128];
+	(void)l;
+	snprintf(range, sizeof(range), "%#llx-%#llx", (unsigned long long)pm->start[0],
+		 (unsigned long long)pm->end[0]);
+	if (pm->ref_read && pm->ref_state.count_known)
+		snprintf(tc, sizeof(tc), "%lld", (long long)pm->ref_state.true_count);
+	else
+		snprintf(tc, sizeof(tc), "-");
+	if (pm->expect.applies)
+		snprintf(ex, sizeof(ex), "%lld", (long long)pm->expect.expected);
+	else
+		snprintf(ex, sizeof(ex), "-");
+	if (pm->altmap_valid)
+		snprintf(alt, sizeof(alt), "%llu", (unsigned long long)pm->altmap_offset);
+	else
+		snprintf(alt, sizeof(alt), "-");
+	uint64_t pages = 0;
+	for (int r = 0; r < pm->nr_range && r < DT_MAX_RANGES; r++)
+		pages += ((pm->end[r] + 1) >> 12) - (pm->start[r] >> 12);
+	fprintf(fp, pgmap_fmt, (unsigned long long)pm->addr, short_type(pm->type), range,
+		(unsigned long long)pages, pm->vmemmap_shift, alt,
+		tc, ex, pm->verdict,
+		pm->ref_read ? dt_pref_mode_name(pm->ref_state.mode) : pm->ref_error);
+	for (int r = 1; r < pm->nr_range && r < DT_MAX_RANGES; r++) {
+		snprintf(range, sizeof(range), "%#llx-%#llx", (unsigned long long)pm->start[r],
+			 (unsigned long long)pm->end[r]);
+		fprintf(fp, "%-16s %-9s %s\n", "", "", range);
+	}
+	fprintf(fp, "%-16s %-9s ops: %s  owner: %llx  ref: %llx (%s)  percpu sum: %lld  "
+		    "rule: %s\n", "", "", symname(pm->ops, b1, sizeof(b1)),
+		(unsigned long long)pm->owner, (unsigned long long)pm->ref_addr,
+		pm->ref_read ? pm->ref_state.rule : "unread",
+		(long long)pm->ref.percpu_sum, pm->expect.rule);
+}
+
+static void cmd_pgmap(void)
+{
+	struct opts o;
+	if (parse_opts("pj", &o) || o.nargs > 1)
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	const struct dt_layout *l = get_layout();
+	if (!l)
+		return;
+	uint64_t want = 0;
+	if (o.nargs && parse_hex(o.arg[0], &want)) {
+		error(INFO, "\"%s\" is not a hexadecimal address or pfn\n", o.arg[0]);
+		return;
+	}
+	struct dt_pgmap_set *pms = malloc(sizeof(*pms));
+	if (!pms) {
+		error(INFO, "out of memory\n");
+		return;
+	}
+	if (dt_pgmaps_collect(&target, l, pms))
+		error(INFO, "%s\n", pms->error);
+	const struct dt_pgmap *only = NULL;
+	struct dt_pgmap extra;
+	if (o.nargs) {
+		for (int i = 0; i < pms->n; i++)
+			if (pms->pm[i].addr == want)
+				only = &pms->pm[i];
+		if (!only && !dt_kptr_ok(want, 8))
+			only = dt_pgmap_of_pfn(pms, want);
+		if (!only && dt_kptr_ok(want, 8)) {
+			char err[160];
+			if (dt_pgmap_read(&target, l, want, &extra, err, sizeof(err)) == 0) {
+				error(INFO, "%llx is not in the pgmap registry; shown as read\n",
+				      (unsigned long long)want);
+				only = &extra;
+			}
+		}
+		if (!only) {
+			error(INFO, "no pgmap at or holding %s\n", o.arg[0]);
+			free(pms);
+			return;
+		}
+	}
+	if (o.json) {
+		struct dt_json j;
+		dt_json_init(&j, fp);
+		dt_json_doc_begin(&j, "pgmap");
+		dt_json_str(&j, "refcount_model", dt_refmodel_name(l->refmodel));
+		dt_json_arr(&j, "pgmaps");
+		for (int i = 0; i < pms->n; i++)
+			if (!only || only == &pms->pm[i])
+				pgmap_json(l, &pms->pm[i], &j, o.pages);
+		if (only == &extra)
+			pgmap_json(l, &extra, &j, o.pages);
+		dt_json_end(&j);
+		dt_json_doc_end(&j);
+		free(pms);
+		return;
+	}
+	fprintf(fp, pgmap_hdr, "PGMAP", "TYPE", "RANGE (PHYSICAL, INCLUSIVE)", "PAGES", "SHIFT",
+		"ALTMAP", "TRUE COUNT", "EXPECTED", "VERDICT", "REF MODE");
+	for (int i = 0; i < pms->n; i++)
+		if (!only || only == &pms->pm[i])
+			pgmap_line(l, &pms->pm[i]);
+	if (only == &extra)
+		pgmap_line(l, &extra);
+	if (o.pages)
+		for (int i = 0; i < pms->n; i++)
+			if (!only || only == &pms->pm[i])
+				pgmap_census(l, &pms->pm[i], NULL);
+	if (o.pages && only == &extra)
+		pgmap_census(l, &extra, NULL);
+	free(pms);
+}
+
+/* ---------------------------------------------------------------- help */
+
+#include "help.h"
+
+static struct command_table_entry command_table[] = {
+	{ "daxent", cmd_daxent, help_daxent, 0 },
+	{ "daxmap", cmd_daxmap, help_daxmap, 0 },
+	{ "pgmap", cmd_pgmap, help_pgmap, 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+
+void __attribute__((constructor)) dax_init(void)
+{
+	register_extension(command_table);
+}
+
+void __attribute__((destructor)) dax_fini(void)
+{
+	if (rec)
+		fclose(rec);
+}

@@ -1,0 +1,135 @@
+"""Parity of the two front ends: on every dump of every sample, each command's `-j` document
+from the drgn front end (drgn/daxtriage.py, drgn 0.0.22 on the host) equals the crash
+extension's (dax.so in crash 8.0.6, the trixie chroot), after dropping the fields documented
+as front-end specific in docs/drgn.md (FRONT_END_SPECIFIC below).  The text output of the
+same commands must match too, but for the census timings.
+
+Neither side is the reference: a difference is a bug in one of them (or an undocumented
+front-end-specific field).
+"""
+import json
+import os
+import re
+import shutil
+import tempfile
+
+from harness import TOP, Skip, hexint, per_sample, run
+from test_crash_ext import build
+from test_drgn import run_drgn
+from test_open import CRASH_SUITE, TOOLCHROOT
+
+# Keys that only one front end writes, or whose value depends on the front end, with why.
+# Keep in step with docs/drgn.md ("Fields that differ between the front ends").
+FRONT_END_SPECIFIC = {
+    # drgn only, and only on a live kernel: values were read at different instants
+    "live",
+}
+
+# Text lines whose content is a measurement, not a decoding.
+TIMING_RE = re.compile(r"\(\d+ reads, [\d.]+ s\)")
+
+
+def parity_commands(t):
+    """(name, argv) of every command both front ends run; names ending .json are -j."""
+    k = t["kernel"]
+    c = [("daxent.json", ["daxent", "-j", "0x3800007"]),
+         ("daxent_all.json", ["daxent", "--era", "all", "-j", "0x6f2209"]),
+         ("daxent_417.json", ["daxent", "--era", "4.17", "-j", "0x700000a"]),
+         ("daxent_seed.json", ["daxent", "--era", "seed002-pfn-t", "-j", "4000000001c0000e"]),
+         ("daxent_all.txt", ["daxent", "--era", "all", "0x6f2209"])]
+    for i, f in enumerate(k["files"]):
+        c += [(f"file{i}.json", ["daxmap", "-j", f["mapping"]]),
+              (f"file{i}_p.json", ["daxmap", "-p", "-j", f["mapping"]]),
+              (f"file{i}_inode.json", ["daxmap", "-j", f["inode"]]),
+              (f"file{i}_p.txt", ["daxmap", "-p", f["mapping"]])]
+    c += [("all.json", ["daxmap", "-a", "-j"]), ("all_p.json", ["daxmap", "-a", "-p", "-j"]),
+          ("all_417.json", ["daxmap", "-a", "-j", "--era", "4.17"]),
+          ("all.txt", ["daxmap", "-a"]),
+          ("pgmap.json", ["pgmap", "-j"]), ("pgmap_p.json", ["pgmap", "-p", "-j"]),
+          ("pgmap.txt", ["pgmap"]), ("pgmap_p.txt", ["pgmap", "-p"])]
+    for i, p in enumerate(k["pgmaps"]):
+        first = hexint(p["ranges"][0]["start"]) >> 12
+        c += [(f"pgmap{i}.json", ["pgmap", "-j", p["address"]]),
+              (f"pgmap{i}_pfn.json", ["pgmap", "-p", "-j", f"{first + 3:x}"])]
+    return c
+
+
+def crash_outputs(s, dump, cmds):
+    """Run the commands in one crash 8.0.6 session with dax.so; {name: text}."""
+    so = build("trixie")
+    outdir = tempfile.mkdtemp(prefix="daxtriage-parity-")
+    try:
+        # both front ends get the modules' debuginfo: drgn every .ko with -s, crash mod -S
+        lines = [f"mod -S {s.debuginfo}", f"extend {so}"] + \
+            [f"{' '.join(a)} > {os.path.join(outdir, n)}" for n, a in cmds]
+        argv = [TOOLCHROOT, "run", CRASH_SUITE, "--bind", s.dir, "--bind", s.debuginfo,
+                "--bind", TOP, "--bind", outdir, "--", "crash", "-s", s.vmlinux, s.path(dump)]
+        r = run(argv, input="\n".join(lines + ["quit"]) + "\n", timeout=900)
+        assert r.returncode == 0, f"crash on {dump}: exit {r.returncode}: {r.stderr[-400:]}"
+        out = {}
+        for n, _ in cmds:
+            p = os.path.join(outdir, n)
+            out[n] = open(p, errors="surrogateescape").read() if os.path.exists(p) else None
+        return out
+    finally:
+        shutil.rmtree(outdir, ignore_errors=True)
+
+
+def strip(doc):
+    """The document without the front-end-specific keys, at any depth."""
+    if isinstance(doc, dict):
+        return {k: strip(v) for k, v in doc.items() if k not in FRONT_END_SPECIFIC}
+    if isinstance(doc, list):
+        return [strip(v) for v in doc]
+    return doc
+
+
+def first_difference(a, b, path="$"):
+    if type(a) is not type(b):
+        return f"{path}: {a!r} != {b!r}"
+    if isinstance(a, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            if k not in a or k not in b:
+                return f"{path}.{k}: only in {'crash' if k in a else 'drgn'}"
+            d = first_difference(a[k], b[k], f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, f"{path}[{i}]")
+            if d:
+                return d
+        return None
+    return None if a == b else f"{path}: crash {a!r} != drgn {b!r}"
+
+
+@per_sample
+def test_json_and_text_equal_the_crash_extension(s):
+    suite = getattr(s, "options", {}).get("crash", CRASH_SUITE)
+    if suite != CRASH_SUITE:
+        raise Skip(f"this kernel needs crash from {suite}; dax.so is built for {CRASH_SUITE}'s")
+    cmds = parity_commands(s.truth)
+    total = identical = 0
+    for dump in s.dumps():
+        c = crash_outputs(s, dump, cmds)
+        d, _ = run_drgn(s, dump, cmds, "host")
+        for name, argv in cmds:
+            ctext = c[name]
+            dres = d[name]
+            where = f"{dump} `{' '.join(argv)}`"
+            assert ctext, f"{where}: no crash output"
+            assert dres["rc"] == 0, f"{where}: drgn exit {dres['rc']}: {dres['err'][-300:]}"
+            if name.endswith(".json"):
+                cj, dj = json.loads(ctext), json.loads(dres["out"])
+                diff = first_difference(strip(cj), strip(dj))
+                assert diff is None, f"{where}: {diff}"
+                identical += ctext == dres["out"]
+            else:
+                ct, dt = TIMING_RE.sub("(…)", ctext), TIMING_RE.sub("(…)", dres["out"])
+                assert ct == dt, f"{where}: text differs:\n--- crash\n{ct[:1500]}\n--- drgn\n{dt[:1500]}"
+                identical += 1
+            total += 1
+    print(f"    {total} outputs equal ({identical} byte for byte) on {', '.join(s.dumps())}")

@@ -30,9 +30,11 @@ def per_sample(fn=None, *, scenarios=None):
 class Sample:
     """One sample directory: samples/out/<release>/<scenario>/."""
 
-    def __init__(self, release, scenario):
+    def __init__(self, release, scenario, options=None):
         self.release = release
         self.scenario = scenario
+        # Per-kernel test options from samples/manifest (via SET.list): crash=SUITE, drgn=...
+        self.options = dict(options or {})
         self.dir = os.path.realpath(os.path.join(SAMPLES_OUT, release, scenario))
         self._truth = None
 
@@ -64,6 +66,16 @@ class Sample:
     def dumps(self):
         return [d for d in ("vmcore", "vmcore.qmp") if os.path.exists(self.path(d))]
 
+    @property
+    def version(self):
+        """(major, minor) of the sample's kernel release, e.g. (6, 1) for 6.1.0-56-amd64."""
+        return kernel_version(self.release)
+
+
+def kernel_version(release):
+    major, minor = release.split("-")[0].split("+")[0].split(".")[:2]
+    return int(major), int(minor)
+
 
 def expected_samples(set_name="default"):
     """The samples the set must have: samples/out/<set>.list, written by make-samples.sh
@@ -73,10 +85,11 @@ def expected_samples(set_name="default"):
         return None
     out = []
     for line in open(lst):
-        line = line.strip()
-        if line:
-            rel, scen = line.split("/")
-            out.append(Sample(rel, scen))
+        words = line.split()
+        if words:
+            # "<release>/<scenario> [option=value ...]" (options: samples/manifest)
+            rel, scen = words[0].split("/")
+            out.append(Sample(rel, scen, (w.split("=", 1) for w in words[1:])))
     return out
 
 

@@ -27,6 +27,9 @@ guest=$DT_SAMPLES/guest
 chroot_tools() { # the chroot's own versions of what it contributes to the build
 	"$DT_SCRIPTS/toolchroot.sh" run "$1" -- dpkg-query -W "${@:2}"
 }
+# The capture tools must be in their chroot before the key names their versions (a fresh
+# chroot has crash and drgn but not makedumpfile).
+[ -z "$capture_suite" ] || "$DT_SCRIPTS/toolchroot.sh" install "$capture_suite" makedumpfile </dev/null >&2
 key=$( { cat "$kdir/versions"
 	find "$guest" "$DT_SCRIPTS/build-guest.sh" "$DT_SCRIPTS/build-initramfs.sh" -type f \
 		! -name '*.o' ! -name '*.ko' ! -name '*.mod*' ! -name '.*' ! -name Module.symvers \
@@ -46,17 +49,19 @@ rm -rf "$out" && mkdir -p "$out"
 # The module is built in a scratch copy so the source tree stays clean.
 hdr=$(ls -d "$kdir"/usr/src/linux-headers-*-amd64 | head -1)
 cp -r "$guest/daxtruth" "$out/daxtruth-src"
+# No BTF for a test module: 6.12+ headers would run pahole (not installed) for it.
+nobtf=CONFIG_DEBUG_INFO_BTF_MODULES=
 if [ -n "$build_suite" ]; then
 	# The kernel's headers and kbuild tools are bound into the chroot at the same path.
 	"$DT_SCRIPTS/toolchroot.sh" run "$build_suite" --bind "$kdir" --bind "$out" -- \
-		make -s -C "$hdr" M="$out/daxtruth-src" modules > "$out/daxtruth-build.log" 2>&1 </dev/null
+		make -s -C "$hdr" M="$out/daxtruth-src" "$nobtf" modules > "$out/daxtruth-build.log" 2>&1 </dev/null
 else
 	# Debian's headers name the compiler the kernel was built with (gcc-N); a kernel of
 	# another suite (bullseye: gcc-10) is built with this machine's gcc instead.
 	cc=$(sed -n 's/^CC = .*\(gcc-[0-9]*\)$/\1/p' "$hdr/.kernelvariables" 2>/dev/null)
 	ccopt=()
 	command -v "${cc:-gcc}" >/dev/null || ccopt=(CC=gcc)
-	make -s -C "$hdr" M="$out/daxtruth-src" ${ccopt[@]+"${ccopt[@]}"} modules > "$out/daxtruth-build.log" 2>&1
+	make -s -C "$hdr" M="$out/daxtruth-src" ${ccopt[@]+"${ccopt[@]}"} "$nobtf" modules > "$out/daxtruth-build.log" 2>&1
 fi || { cat "$out/daxtruth-build.log" >&2; die "daxtruth.ko does not build for $release"; }
 cp "$out/daxtruth-src/daxtruth.ko" "$out/daxtruth.ko"
 gcc -Wall -Wextra -O2 -static -o "$out/daxhold" "$guest/scenarios/daxhold.c"

@@ -48,12 +48,16 @@ patterns=(--wildcards "./usr/lib/debug/boot/vmlinux-$release" "./usr/lib/debug/l
 for m in $dbgmods; do patterns+=("./usr/lib/debug/lib/modules/$release/*/$m.ko*"); done
 dpkg-deb --fsys-tarfile "$(deb "$img-dbg")" | tar -x -C "$dir.tmp/root" "${patterns[@]}" 2>/dev/null || true
 mkdir -p "$dir.tmp/debuginfo"
-vml=$(ls "$dir.tmp/root/usr/lib/debug/boot/vmlinux-$release" "$dir.tmp/root/usr/lib/debug/lib/modules/$release/vmlinux" 2>/dev/null | head -1)
+vml=$(ls "$dir.tmp/root/usr/lib/debug/boot/vmlinux-$release" "$dir.tmp/root/usr/lib/debug/lib/modules/$release/vmlinux" 2>/dev/null | head -1 || true)
 [ -n "$vml" ] || die "no vmlinux in $img-dbg"
 mv "$(readlink -f "$vml")" "$dir.tmp/debuginfo/vmlinux"
 find "$dir.tmp/root/usr/lib/debug/lib/modules" -name '*.ko*' -exec mv -t "$dir.tmp/debuginfo" {} +
 rm -rf "$dir.tmp/root/usr/lib/debug"
-mv "$dir.tmp/root/boot/vmlinuz-$release" "$dir.tmp/vmlinuz"
+# vmlinuz: /boot up to trixie; sid's linux-binary-* ships it as /usr/lib/modules/V/vmlinuz.
+vmlinuz=$(ls "$dir.tmp/root/boot/vmlinuz-$release" "$dir.tmp/root/usr/lib/modules/$release/vmlinuz" \
+	"$dir.tmp/root/lib/modules/$release/vmlinuz" 2>/dev/null | head -1 || true)
+[ -n "$vmlinuz" ] || die "no vmlinuz in the packages of $img"
+mv "$vmlinuz" "$dir.tmp/vmlinuz"
 mv "$dir.tmp/root/lib/modules" "$dir.tmp/modules-root" 2>/dev/null || mv "$dir.tmp/root/usr/lib/modules" "$dir.tmp/modules-root"
 mkdir -p "$dir.tmp/lib" && mv "$dir.tmp/modules-root" "$dir.tmp/lib/modules"
 # Headers: keep /usr/src and /usr/lib/linux-kbuild-* as they are in the packages (their links
@@ -61,8 +65,9 @@ mkdir -p "$dir.tmp/lib" && mv "$dir.tmp/modules-root" "$dir.tmp/lib/modules"
 mkdir -p "$dir.tmp/usr/lib"
 mv "$dir.tmp/root/usr/src" "$dir.tmp/usr/src"
 mv "$dir.tmp/root/usr/lib/linux-kbuild-"* "$dir.tmp/usr/lib/"
-grep -rl --include=Makefile '^include /usr/src/' "$dir.tmp/usr/src" |
-	xargs -r sed -i "s#^include /usr/src/#include $dir/usr/src/#"
+# 7.x's also sets KBUILD_OUTPUT to its own absolute path.
+grep -rlE --include=Makefile '^(include |KBUILD_OUTPUT=)/usr/src/' "$dir.tmp/usr/src" |
+	xargs -r sed -i -E "s#^(include |KBUILD_OUTPUT=)/usr/src/#\1$dir/usr/src/#"
 rm -rf "$dir.tmp/root"
 {
 	echo "suite=$suite"

@@ -28,7 +28,7 @@ while read -r set suite meta words; do
 		case $w in
 		dumplevel=*) dumplevel=${w#*=}; buildopts+=("$w") ;;
 		capture-tools=*|build-suite=*) buildopts+=("$w") ;;
-		crash=*|drgn=*) testopts+=" $w" ;;
+		crash=*|crash-opts=*|drgn=*) testopts+=" $w" ;;
 		*=*) die "manifest: unknown option '$w' for $suite" ;;
 		*) scenarios+=" $w" ;;
 		esac

@@ -148,8 +148,7 @@ cmd_install() {
 # debootstrap + package installation into $1, all inside a private mount namespace so
 # that whatever debootstrap or apt mount disappears with it, even when interrupted.
 build() {
-	local t=$1 t0 aptopt=""
-	case $suite in sid) aptopt="-o Acquire::Check-Valid-Until=false" ;; esac
+	local t=$1 t0
 	host_tools
 	remove "$t"
 	mkdir -p "$t"

@@ -28,6 +28,25 @@ try:
 except Exception as e:  # not a panic dump (QMP snapshot)
     out["crashed_pid"] = None
     out["crashed_error"] = str(e)
+
+
+def frame_name(f):
+    try:
+        return f.name  # drgn 0.0.23+ (None for frames without a symbol)
+    except AttributeError:
+        try:
+            return f.symbol().name
+        except LookupError:
+            return None
+
+
+if out["crashed_pid"] is not None:
+    # Unwind the panic stack (drgn 0.0.22 cannot on 6.12/7.2: vmcore-pipeline.md).
+    try:
+        out["crashed_stack"] = [frame_name(f) for f in prog.crashed_thread().stack_trace()]
+    except Exception as e:
+        out["crashed_stack"] = None
+        out["stack_error"] = f"{type(e).__name__}: {e}"
 for f in k["files"]:
     mapping = Object(prog, "struct address_space *", value=word(f["mapping"]))
     try:

@@ -54,10 +54,13 @@
  *   document is always pure ASCII.
  *
  * Version notes
- *   Written against Debian 6.1.0-56-amd64 (6.1.192-2); only that kernel has
- *   been built.  What differs between kernel versions is in the
- *   "version-sensitive accessors" section or marked "VERSION:", so that
- *   guards for 5.10, 6.12 and later can be added there.
+ *   Written against Debian 6.1.0-56-amd64 (6.1.192-2); built and run on
+ *   Debian's 5.10.0-46 (5.10.262), 6.1.0-56, 6.12.117+deb13 and
+ *   7.2.13+deb14 kernels, each against its own headers (samples/manifest).
+ *   What differs between kernel versions is in the "version-sensitive
+ *   accessors" section or marked "VERSION:".  Where a guard's release is
+ *   not verified it says so: the boundary is then only known to lie
+ *   between two of those four kernels.  The JSON schema is the same on all.
  */
 
 #include <linux/module.h>
@@ -139,51 +142,196 @@
  * ------------------------------------------------------------------------ */
 
 /*
- * The pgmap of a ZONE_DEVICE head (or order-0) page.  6.1 keeps it in
+ * Kernel eras this file is built for (Debian kernels of samples/manifest):
+ *   5.10 (bullseye), 6.1 (bookworm), 6.12 (trixie), 7.2 (sid).
+ * DT_FOLIO_PGMAP: page->pgmap is gone and the pgmap is folio->pgmap, read
+ * by page_pgmap() (kernel-facts.md C.4 "Folio era (6.15+)"; 6.12 has
+ * page->pgmap, 7.2 folio->pgmap: the 6.15 boundary follows kernel-facts,
+ * not a verified commit).  fsdax pages are refcounted like normal pages
+ * from 6.15 (38607c62b34b, v6.15-rc1, kernel-facts.md E.2); the census's
+ * idle refcount uses the same guard.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#define DT_FOLIO_PGMAP 1
+#else
+#define DT_FOLIO_PGMAP 0
+#endif
+
+/*
+ * The pgmap of a ZONE_DEVICE head (or order-0) page.  5.10-6.14 keep it in
  * page->pgmap.  It must come from the head: in compound devmaps
  * (vmemmap_shift > 0) the tails' word at that offset holds compound_head.
- * Later kernels (6.15+) read it with page_pgmap().
+ * 6.15+ keep it in the folio (page_pgmap() reads page_folio(page)->pgmap);
+ * @head is a head or order-0 page, so its folio is itself.
  */
 static inline struct dev_pagemap *dt_page_pgmap(struct page *head)
 {
+#if DT_FOLIO_PGMAP
+	return ((struct folio *)head)->pgmap;
+#else
 	return head->pgmap;
+#endif
 }
 
-/* 6.1 embeds the ref in the pgmap (5.17+).  5.16 and older have a pointer. */
+/*
+ * 5.17+ embed the ref in the pgmap.  Up to 5.16 pgmap->ref is a pointer
+ * (kernel-facts.md C.1, P-C2): to &pgmap->internal_ref when the driver
+ * passed none (device-dax), or to the driver's own ref (pmem: its request
+ * queue's q_usage_counter).  NULL is possible there.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 17, 0)
+#define DT_PGMAP_REF_EMBEDDED 1
 static inline struct percpu_ref *dt_pgmap_ref(struct dev_pagemap *pgmap)
 {
 	return &pgmap->ref;
 }
+#else
+#define DT_PGMAP_REF_EMBEDDED 0
+static inline struct percpu_ref *dt_pgmap_ref(struct dev_pagemap *pgmap)
+{
+	return READ_ONCE(pgmap->ref);
+}
+#endif
+
+/* Who owns the percpu_ref the pgmap counts in (truth.json pgmaps[].ref_owner). */
+static const char *dt_pgmap_ref_owner(struct dev_pagemap *pgmap)
+{
+#if DT_PGMAP_REF_EMBEDDED
+	return "embedded";
+#else
+	struct percpu_ref *ref = READ_ONCE(pgmap->ref);
+
+	if (!ref)
+		return "none";
+	return ref == &pgmap->internal_ref ? "internal_ref" : "external";
+#endif
+}
+
+/*
+ * dev_pagemap_ops->page_free(page) became ->folio_free(folio) (kernel-facts.md
+ * C.1: merge release unverified; 6.12 has page_free, 7.2 folio_free, so the
+ * guard's 7.0 is only known to be safe for these two).
+ */
+#define DT_OPS_FOLIO_FREE (LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0))
 
 /* vmemmap_shift exists from 5.17.  Older kernels behave as shift 0. */
 static inline unsigned long dt_pgmap_vmemmap_shift(struct dev_pagemap *pgmap)
 {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 17, 0)
 	return pgmap->vmemmap_shift;
+#else
+	return 0;
+#endif
 }
 
 /*
- * The pin count of a compound page, read as 6.1 reads it: from
- * head[1].compound_pincount (head_compound_pincount()).  6.2+ use
- * folio->_pincount instead.  The caller must have checked that head[1]
- * is readable.
+ * The pin count of a compound page.  Up to 6.1: head[1].compound_pincount
+ * (head_compound_pincount()).  6.2+ keep it in folio->_pincount.  The
+ * caller must have checked that head[1] is readable.
  */
 static inline int dt_head_pincount(struct page *head)
 {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return atomic_read(&((struct folio *)head)->_pincount);
+#else
 	return head_compound_pincount(head);
+#endif
 }
 
 /*
- * Whether pages of this memory type idle at refcount 0 (and so hold no bulk
- * pgmap references).  In 6.1 this holds for DEVICE_PRIVATE and
+ * The raw page->flags word.  7.2 wraps it in memdesc_flags_t { f }; 6.12
+ * has the plain word.  The guard's 6.18 is not verified (the change lies
+ * between 6.12 and 7.2).
+ */
+static inline unsigned long dt_page_flags(struct page *page)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	return READ_ONCE(page->flags.f);
+#else
+	return READ_ONCE(page->flags);
+#endif
+}
+
+/*
+ * The raw page->index word.  7.2 names it __folio_index (a union with
+ * folio->share); 6.12 has page->index.  The guard's 6.16 is not verified
+ * (the rename lies between 6.12 and 7.2).
+ */
+static inline unsigned long dt_page_index(struct page *page)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+	return READ_ONCE(page->__folio_index);
+#else
+	return READ_ONCE(page->index);
+#endif
+}
+
+/*
+ * The mapcount truth.json reports ("mapcount"): page_mapcount() where the
+ * kernel has it (5.10, 6.1); kernels without it (6.12 has neither
+ * page_mapcount() nor page_maybe_dma_pinned(): checked in Debian's
+ * 6.12.117 headers; the exact release of the removal is not checked) get
+ * folio_mapcount() of the page's folio, which is also what the 6.15+ fsdax
+ * busy test compares the refcount with (dax_busy_page(): folio_ref_count -
+ * folio_mapcount, kernel-facts.md E.2).  @page's compound metadata must be
+ * readable (dt_compound_meta_ok()).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define DT_MAPCOUNT_SOURCE "folio_mapcount"
+static inline int dt_mapcount(struct page *page)
+{
+	return folio_mapcount(page_folio(page));
+}
+
+static inline bool dt_maybe_dma_pinned(struct page *page)
+{
+	return folio_maybe_dma_pinned(page_folio(page));
+}
+#else
+#define DT_MAPCOUNT_SOURCE "page_mapcount"
+static inline int dt_mapcount(struct page *page)
+{
+	return page_mapcount(page);
+}
+
+static inline bool dt_maybe_dma_pinned(struct page *page)
+{
+	return page_maybe_dma_pinned(page);
+}
+#endif
+
+/*
+ * Whether pages of this memory type idle at refcount 0 and take no bulk
+ * pgmap references.  In 6.1 this holds for DEVICE_PRIVATE and
  * DEVICE_COHERENT: memmap_init_zone_device() sets their count to 0,
  * pagemap_range() skips percpu_ref_get_many() for them, and
  * memunmap_pages() skips the matching put (this was checked in the 6.1.192
- * vmlinux).  In 5.17-6.0 every type is 1-based and takes the bulk refs.
- * COHERENT does not exist before 6.0.
+ * vmlinux; 0dc45ca1ce18, v6.1).  Before 6.1 every type is 1-based and takes
+ * the bulk refs.  COHERENT does not exist before 6.0.
  */
 static bool dt_type_idles_at_zero(int type)
 {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
 	return type == MEMORY_DEVICE_PRIVATE || type == MEMORY_DEVICE_COHERENT;
+#else
+	return false;
+#endif
+}
+
+/*
+ * The refcount an idle head/order-0 page of this type has, for the census
+ * (pages of dt_type_idles_at_zero() types are not classified at all).
+ * 6.15+: FS_DAX pages idle at 0 and are refcounted like normal pages
+ * (38607c62b34b "fs/dax: properly refcount fs dax pages"; kernel-facts.md
+ * E.1/E.2); earlier fsdax and every devdax page idle at 1.
+ */
+static int dt_type_idle_refcount(int type)
+{
+#if DT_FOLIO_PGMAP
+	if (type == MEMORY_DEVICE_FS_DAX)
+		return 0;
+#endif
+	return 1;
 }
 
 /* The enumerator names of enum memory_type as 6.1 defines them. */
@@ -192,8 +340,10 @@ static const char *dt_memory_type_name(int type)
 	switch (type) {
 	case MEMORY_DEVICE_PRIVATE:
 		return "MEMORY_DEVICE_PRIVATE";
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 0, 0)
 	case MEMORY_DEVICE_COHERENT:
 		return "MEMORY_DEVICE_COHERENT";
+#endif
 	case MEMORY_DEVICE_FS_DAX:
 		return "MEMORY_DEVICE_FS_DAX";
 	case MEMORY_DEVICE_GENERIC:
@@ -726,13 +876,14 @@ static void dt_emit_page(struct dt_jbuf *jb, unsigned long pfn)
 	meta_ok = dt_compound_meta_ok(page, head);
 
 	dt_jb_ptr(jb, "page", page);
-	dt_jb_hex(jb, "flags", READ_ONCE(page->flags));
+	dt_jb_hex(jb, "flags", dt_page_flags(page));
 	dt_jb_int(jb, "refcount", page_ref_count(page));
 	dt_jb_int(jb, "mapcount_raw", atomic_read(&page->_mapcount));
 	if (meta_ok)
-		dt_jb_int(jb, "mapcount", page_mapcount(page));
+		dt_jb_int(jb, "mapcount", dt_mapcount(page));
 	else
 		dt_jb_null(jb, "mapcount");
+	dt_jb_str(jb, "mapcount_source", DT_MAPCOUNT_SOURCE);
 	dt_jb_ptr(jb, "compound_head", compound_head(page));
 	/* true when compound_head() gave an impossible head (never followed) */
 	dt_jb_bool(jb, "compound_head_suspect", !head);
@@ -747,11 +898,11 @@ static void dt_emit_page(struct dt_jbuf *jb, unsigned long pfn)
 	else
 		dt_jb_null(jb, "compound_pincount");
 	if (meta_ok)
-		dt_jb_bool(jb, "maybe_dma_pinned", page_maybe_dma_pinned(page));
+		dt_jb_bool(jb, "maybe_dma_pinned", dt_maybe_dma_pinned(page));
 	else
 		dt_jb_null(jb, "maybe_dma_pinned");
 	dt_jb_ptr(jb, "mapping", READ_ONCE(page->mapping));
-	dt_jb_uint(jb, "index", READ_ONCE(page->index));
+	dt_jb_uint(jb, "index", dt_page_index(page));
 	dt_jb_int(jb, "zonenum", page_zonenum(page));
 	dt_jb_bool(jb, "zone_device", is_zone_device_page(page));
 	dt_jb_bool(jb, "reserved", PageReserved(page));
@@ -964,11 +1115,19 @@ static void dt_emit_pgmap_ops(struct dt_jbuf *jb,
 	 * VERSION: memory_failure exists from 6.0; 5.x has kill/cleanup
 	 * (until 5.16); 6.15+ renames page_free to folio_free.
 	 */
+#if DT_OPS_FOLIO_FREE
+	dt_jb_sym(jb, "page_free_symbol", ops ? ops->folio_free : NULL, false);
+#else
 	dt_jb_sym(jb, "page_free_symbol", ops ? ops->page_free : NULL, false);
+#endif
 	dt_jb_sym(jb, "migrate_to_ram_symbol",
 		  ops ? ops->migrate_to_ram : NULL, false);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 0, 0)
 	dt_jb_sym(jb, "memory_failure_symbol",
 		  ops ? ops->memory_failure : NULL, false);
+#else
+	dt_jb_null(jb, "memory_failure_symbol");
+#endif
 }
 
 /* The ranges with the kernel's pfn_first/pfn_end/pfn_len, and their sum. */
@@ -1040,7 +1199,17 @@ static void dt_emit_pgmap(struct dt_jbuf *jb, unsigned long pfn,
 	/* A waiter here is memunmap_pages() blocked on outstanding refs. */
 	dt_jb_bool(jb, "done_has_waiters",
 		   !list_empty(&pgmap->done.wait.task_list));
-	dt_emit_percpu_ref(jb, "ref", dt_pgmap_ref(pgmap));
+	dt_jb_str(jb, "ref_owner", dt_pgmap_ref_owner(pgmap));
+	/* Up to 5.16 the ref is a pointer read out of the pgmap: check it. */
+	if (!dt_pgmap_ref(pgmap)) {
+		dt_jb_null(jb, "ref");
+	} else if (!dt_kernel_readable(dt_pgmap_ref(pgmap),
+				       sizeof(struct percpu_ref))) {
+		dt_jb_null(jb, "ref");
+		dt_jb_bool(jb, "ref_unreadable", true);
+	} else {
+		dt_emit_percpu_ref(jb, "ref", dt_pgmap_ref(pgmap));
+	}
 	dt_jb_end_obj(jb);
 }
 
@@ -1235,6 +1404,12 @@ static void dt_emit_file(struct dt_jbuf *jb, const char *path,
 	}
 	dt_jb_ptr(jb, "i_pages", &mapping->i_pages);
 	dt_jb_uint(jb, "nrpages", READ_ONCE(mapping->nrpages));
+	/* VERSION: up to 5.12 DAX entries are counted here, not in nrpages. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 13, 0)
+	dt_jb_uint(jb, "nrexceptional", READ_ONCE(mapping->nrexceptional));
+#else
+	dt_jb_null(jb, "nrexceptional");
+#endif
 	dt_emit_xa_entries(jb, &mapping->i_pages);
 	dt_emit_xa_lookups(jb, &mapping->i_pages, idx, n);
 	dt_jb_end_obj(jb);
@@ -1368,6 +1543,7 @@ struct dt_census {
 	unsigned long invalid, tails, zone_device, suspect_heads;
 	unsigned long idle_at_zero, pgmap_implausible;
 	unsigned long nonidle_total, nonidle_tails, nonidle_listed;
+	int idle_refcount;	/* of the last classified page's type; -1: none */
 };
 
 static void dt_emit_nonidle(struct dt_jbuf *jb, unsigned long pfn,
@@ -1377,8 +1553,13 @@ static void dt_emit_nonidle(struct dt_jbuf *jb, unsigned long pfn,
 	dt_jb_uint(jb, "pfn", pfn);
 	dt_jb_int(jb, "refcount", refcount);
 	dt_jb_int(jb, "mapcount_raw", atomic_read(&page->_mapcount));
+	/* the mapcount of pages[] ("mapcount"), null if head[1] is unreadable */
+	if (dt_compound_meta_ok(page, dt_compound_head(page)))
+		dt_jb_int(jb, "mapcount", dt_mapcount(page));
+	else
+		dt_jb_null(jb, "mapcount");
 	dt_jb_ptr(jb, "mapping", READ_ONCE(page->mapping));
-	dt_jb_uint(jb, "index", READ_ONCE(page->index));
+	dt_jb_uint(jb, "index", dt_page_index(page));
 	dt_jb_ptr(jb, "compound_head", compound_head(page));
 	dt_jb_bool(jb, "tail", tail);
 	dt_jb_end_obj(jb);
@@ -1386,8 +1567,9 @@ static void dt_emit_nonidle(struct dt_jbuf *jb, unsigned long pfn,
 
 /*
  * Classify one valid pfn.  A head or base page is non-idle when its refcount is
- * not 1, unless its head page belongs to a pgmap whose pages idle at 0
- * (PRIVATE/COHERENT in 6.1).  Tail pages of a compound page carry no count of
+ * not the idle refcount of its pgmap's type (dt_type_idle_refcount(): 1, or 0
+ * for FS_DAX on 6.15+), unless its head page belongs to a pgmap whose pages
+ * idle at 0 and are not classified (PRIVATE/COHERENT in 6.1+).  Tail pages of a compound page carry no count of
  * their own (the folio's count is the head's; memmap_init_compound leaves
  * tails at 0): they are counted in "tails", and listed as non-idle only when
  * their own _refcount is not 0 ("nonidle_tails"), which is itself an anomaly.
@@ -1400,7 +1582,7 @@ static void dt_census_pfn(struct dt_jbuf *jb, struct dt_census *c,
 	int refcount = page_ref_count(page);
 	bool tail = PageTail(page);
 	struct page *head = dt_compound_head(page);
-	int type;
+	int type, idle = 1;
 
 	dt_hist_add(h, refcount);
 	if (tail)
@@ -1416,9 +1598,12 @@ static void dt_census_pfn(struct dt_jbuf *jb, struct dt_census *c,
 		} else if (dt_type_idles_at_zero(type)) {
 			c->idle_at_zero++;
 			return;
+		} else {
+			idle = dt_type_idle_refcount(type);
+			c->idle_refcount = idle;
 		}
 	}
-	if (tail ? refcount == 0 : refcount == 1)
+	if (tail ? refcount == 0 : refcount == idle)
 		return;
 	c->nonidle_total++;
 	if (tail)
@@ -1432,7 +1617,7 @@ static void dt_census_pfn(struct dt_jbuf *jb, struct dt_census *c,
 static int dt_cmd_range(struct dt_jbuf *jb, char *args)
 {
 	struct dt_pgmap_cache pc = { };
-	struct dt_census c = { };
+	struct dt_census c = { .idle_refcount = -1 };
 	unsigned long start, end, pfn;
 	struct dt_hist *h;
 	char *s = dt_token(&args), *e = dt_token(&args);
@@ -1485,6 +1670,10 @@ static int dt_cmd_range(struct dt_jbuf *jb, char *args)
 	dt_jb_uint(jb, "idle_at_zero_skipped", c.idle_at_zero);
 	dt_jb_uint(jb, "pgmap_implausible", c.pgmap_implausible);
 	dt_jb_uint(jb, "suspect_heads", c.suspect_heads);
+	if (c.idle_refcount >= 0)
+		dt_jb_int(jb, "idle_refcount", c.idle_refcount);
+	else
+		dt_jb_null(jb, "idle_refcount");
 	dt_emit_hist(jb, h);
 	dt_jb_end_obj(jb);
 	kfree(h);

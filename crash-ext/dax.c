@@ -10,6 +10,9 @@
  *   daxent [--era E|all] VALUE        decode a DAX entry word
  *   daxmap [-a] [-p] [-j] [--era E] [inode|address_space|file|dentry]
  *   pgmap [-p] [-j] [addr|pfn]        dev_pagemaps, percpu_ref true count, page census
+ *   daxpage [-j] PFN|PAGE             one page in dump_page() wording, its pgmap and entry
+ *   daxdev [-j]                       dax_devices, device-dax, pmem, filesystems on them
+ *   daxcheck [-v] [-j]                the triage checks (share/checks.json)
  */
 #include "defs.h"
 
@@ -17,12 +20,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
+#include "daxdev.h"
 #include "entry.h"
 #include "json.h"
 #include "layout.h"
 #include "mapping.h"
 #include "memmap.h"
 #include "percpu_ref.h"
+#include "page.h"
 #include "pgmap.h"
 #include "refmodel.h"
 #include "tree.h"
@@ -49,35 +55,127 @@ static int ct_symbol(void *ctx, const char *name, uint64_t *addr)
 	return 0;
 }
 
+/*
+ * A cache of datatype answers: a lookup of a type gdb does not know (a module type before
+ * "mod -S") costs crash a gdb query each time, and the commands ask the same questions for
+ * every device and page.  Known answers are kept for the session (layouts do not change);
+ * unknown ones until module debuginfo is loaded or dropped ("mod -S", "mod -d"), which can
+ * add or remove the type.
+ */
+#define TYPE_CACHE 1024
+
+struct type_answer {
+	char key[96];
+	char kind;	/* 'O' offset, 'Z' member size, 'T' type size */
+	long v;
+};
+static struct type_answer type_cache[TYPE_CACHE];
+static int type_cache_n;
+
+/* How many modules have their debuginfo loaded (mod -S): the types a negative answer
+ * missed can only appear when this changes. */
+static int modules_with_symbols(void)
+{
+	int n = 0;
+	for (int i = 0; st && st->load_modules && i < st->mods_installed && i < 4096; i++)
+		n += (st->load_modules[i].mod_flags & MOD_LOAD_SYMS) != 0;
+	return n;
+}
+
+static void type_cache_new_command(void)
+{
+	static int generation = -1;
+	int g = modules_with_symbols();
+	if (g == generation)
+		return;		/* no module debuginfo came or went: every answer stands */
+	generation = g;
+	int k = 0;
+	for (int i = 0; i < type_cache_n; i++)
+		if (type_cache[i].kind == 'E' || (type_cache[i].kind != 'e' && type_cache[i].v >= 0))
+			type_cache[k++] = type_cache[i];
+	type_cache_n = k;
+}
+
+static struct type_answer *type_cache_get(char kind, const char *a, const char *b)
+{
+	char key[96];
+	snprintf(key, sizeof(key), "%s.%s", a, b ? b : "");
+	for (int i = 0; i < type_cache_n; i++)
+		if (type_cache[i].kind == kind && strcmp(type_cache[i].key, key) == 0)
+			return &type_cache[i];
+	return NULL;
+}
+
+static long type_cache_put(char kind, const char *a, const char *b, long v)
+{
+	if (type_cache_n < TYPE_CACHE) {
+		struct type_answer *t = &type_cache[type_cache_n++];
+		snprintf(t->key, sizeof(t->key), "%s.%s", a, b ? b : "");
+		t->kind = kind;
+		t->v = v;
+	}
+	return v;
+}
+
 static long ct_member_offset(void *ctx, const char *type, const char *member)
 {
 	(void)ctx;
+	struct type_answer *c = type_cache_get('O', type, member);
+	if (c)
+		return c->v;
 	long o = MEMBER_OFFSET((char *)type, (char *)member);
 	if (o < 0)
 		o = ANON_MEMBER_OFFSET((char *)type, (char *)member);
-	return o < 0 ? -1 : o;
+	return type_cache_put('O', type, member, o < 0 ? -1 : o);
 }
 
 static long ct_member_size(void *ctx, const char *type, const char *member)
 {
 	(void)ctx;
+	struct type_answer *c = type_cache_get('Z', type, member);
+	if (c)
+		return c->v;
 	long s = MEMBER_SIZE((char *)type, (char *)member);
 	if (s < 0)
 		s = ANON_MEMBER_SIZE((char *)type, (char *)member);
-	return s < 0 ? -1 : s;
+	return type_cache_put('Z', type, member, s < 0 ? -1 : s);
 }
 
 static long ct_type_size(void *ctx, const char *type)
 {
 	(void)ctx;
+	struct type_answer *c = type_cache_get('T', type, NULL);
+	if (c)
+		return c->v;
 	long s = STRUCT_SIZE((char *)type);
-	return s <= 0 ? -1 : s;
+	return type_cache_put('T', type, NULL, s <= 0 ? -1 : s);
 }
 
 static int ct_enum(void *ctx, const char *name, long *v)
 {
 	(void)ctx;
-	return enumerator_value((char *)name, v) ? 0 : -1;
+	/* enumerator_value() asks gdb every time: cached like the datatype answers ('E'; the
+	 * value is kept in v, absence as a negative entry via 'e') */
+	struct type_answer *c = type_cache_get('E', name, NULL);
+	if (c) {
+		*v = c->v;
+		return 0;
+	}
+	if (type_cache_get('e', name, NULL))
+		return -1;
+	long val;
+	if (!enumerator_value((char *)name, &val)) {
+		type_cache_put('e', name, NULL, -1);
+		return -1;
+	}
+	if (type_cache_n < TYPE_CACHE) {
+		struct type_answer *t = &type_cache[type_cache_n++];
+		snprintf(t->key, sizeof(t->key), "%s.", name);
+		t->kind = 'E';
+		t->v = val;
+	}
+	*v = val;
+	return 0;
 }
 
 static const char *ct_symbol_name(void *ctx, uint64_t addr, char *buf, size_t len)
@@ -196,6 +294,14 @@ static int rec_pfn_to_page(void *ctx, uint64_t pfn, uint64_t *page)
 	return r;
 }
 
+static const char *rec_symbol_name(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	const char *r = ct_symbol_name(ctx, addr, buf, len);
+	if (rec)
+		fprintf(rec, "N %#llx %s\n", (unsigned long long)addr, r ? r : "-");
+	return r;
+}
+
 static struct dt_target rec_target = {
 	.read = rec_read,
 	.symbol = rec_symbol,
@@ -203,7 +309,7 @@ static struct dt_target rec_target = {
 	.member_size = rec_member_size,
 	.type_size = rec_type_size,
 	.enum_value = rec_enum,
-	.symbol_name = ct_symbol_name,
+	.symbol_name = rec_symbol_name,
 	.pfn_to_page = rec_pfn_to_page,
 };
 
@@ -225,6 +331,7 @@ static int layout_state;	/* 0 not probed, 1 ok, -1 failed */
 
 static const struct dt_layout *get_layout(void)
 {
+	type_cache_new_command();
 	if (layout_state == 0) {
 		rec_open();
 		if (rec)
@@ -934,6 +1041,13 @@ static void pgmap_census(const struct dt_layout *l, const struct dt_pgmap *pm, s
 		dt_json_end(j);
 }
 
+static const struct dt_daxdevs *pgmap_devs;	/* for owner names, during one pgmap command */
+
+static const char *owner_name(const struct dt_pgmap *pm)
+{
+	return pgmap_devs ? dt_pgmap_owner_name(pgmap_devs, pm->addr, pm->owner) : NULL;
+}
+
 static void pgmap_json(const struct dt_layout *l, const struct dt_pgmap *pm, struct dt_json *j,
 		       int census)
 {
@@ -974,6 +1088,7 @@ static void pgmap_json(const struct dt_layout *l, const struct dt_pgmap *pm, str
 	dt_json_hex(j, "ops", pm->ops);
 	dt_json_str(j, "ops_symbol", dt_symname(&target, pm->ops, b1, sizeof(b1)));
 	dt_json_hex(j, "owner", pm->owner);
+	dt_json_str(j, "owner_device", owner_name(pm));
 	dt_json_uint(j, "done", pm->done);
 	dt_json_obj(j, "ref");
 	dt_json_hex(j, "address", pm->ref_addr);
@@ -1054,8 +1169,9 @@ static void pgmap_line(const struct dt_layout *l, const struct dt_pgmap *pm)
 			 (unsigned long long)pm->end[r]);
 		fprintf(fp, "%-16s %-9s %s\n", "", "", range);
 	}
-	fprintf(fp, "%-16s %-9s ops: %s  owner: %llx  ref: %llx (%s)  percpu sum: %lld  "
-		    "rule: %s\n", "", "", symname(pm->ops, b1, sizeof(b1)),
+	const char *on = owner_name(pm);
+	fprintf(fp, "%-16s %-9s device: %s  ops: %s  owner: %llx  ref: %llx (%s)  percpu sum: %lld  "
+		    "rule: %s\n", "", "", on ? on : "-", symname(pm->ops, b1, sizeof(b1)),
 		(unsigned long long)pm->owner, (unsigned long long)pm->ref_addr,
 		pm->ref_read ? pm->ref_state.rule : "unread",
 		(long long)pm->ref.percpu_sum, pm->expect.rule);
@@ -1081,6 +1197,10 @@ static void cmd_pgmap(void)
 	}
 	if (dt_pgmaps_collect(&target, l, pms))
 		error(INFO, "%s\n", pms->error);
+	struct dt_daxdevs *devs = malloc(sizeof(*devs));
+	if (devs)
+		dt_daxdevs_collect(&target, l, devs);
+	pgmap_devs = devs;
 	const struct dt_pgmap *only = NULL;
 	struct dt_pgmap extra;
 	if (o.nargs) {
@@ -1099,7 +1219,7 @@ static void cmd_pgmap(void)
 		}
 		if (!only) {
 			error(INFO, "no pgmap at or holding %s\n", o.arg[0]);
-			free(pms);
+			free(pms), free(devs), pgmap_devs = NULL;
 			return;
 		}
 	}
@@ -1116,7 +1236,7 @@ static void cmd_pgmap(void)
 			pgmap_json(l, &extra, &j, o.pages);
 		dt_json_end(&j);
 		dt_json_doc_end(&j);
-		free(pms);
+		free(pms), free(devs), pgmap_devs = NULL;
 		return;
 	}
 	fprintf(fp, pgmap_hdr, "PGMAP", "TYPE", "RANGE (PHYSICAL, INCLUSIVE)", "PAGES", "SHIFT",
@@ -1132,7 +1252,641 @@ static void cmd_pgmap(void)
 				pgmap_census(l, &pms->pm[i], NULL);
 	if (o.pages && only == &extra)
 		pgmap_census(l, &extra, NULL);
-	free(pms);
+	free(pms), free(devs), pgmap_devs = NULL;
+}
+
+/* ---------------------------------------------------------------- daxdev */
+
+static const char *daxdev_hdr = "%-16s %-6s %-7s %-35s %-14s %-16s %s\n";
+static const char *daxdev_fmt = "%-16llx %-6s %-7s %-35s %-14s %-16llx %s\n";
+
+static const char *kind_name(enum dt_daxdev_kind k)
+{
+	return k == DT_DAXDEV_PMEM ? "pmem" : k == DT_DAXDEV_DEVDAX ? "devdax" : "?";
+}
+
+static struct dt_daxdevs *collect_daxdevs(const struct dt_layout *l)
+{
+	struct dt_daxdevs *s = malloc(sizeof(*s));
+	if (!s) {
+		error(INFO, "out of memory\n");
+		return NULL;
+	}
+	dt_daxdevs_collect(&target, l, s);
+	return s;
+}
+
+static void daxdev_json(const struct dt_daxdevs *s, struct dt_json *j)
+{
+	char b[128];
+	dt_json_arr(j, "dax_devices");
+	for (int i = 0; i < s->n; i++) {
+		const struct dt_daxdev *d = &s->d[i];
+		dt_json_obj(j, NULL);
+		dt_json_hex(j, "address", d->addr);
+		dt_json_hex(j, "inode", d->inode);
+		dt_json_str(j, "kind", d->kind == DT_DAXDEV_UNKNOWN ? NULL : kind_name(d->kind));
+		dt_json_str(j, "name", d->name[0] ? d->name : NULL);
+		dt_json_uint(j, "major", d->rdev >> 20);
+		dt_json_uint(j, "minor", d->rdev & 0xfffff);
+		dt_json_hex(j, "flags", d->flags);
+		dt_json_str(j, "flag_names", d->flags_known ? d->flag_names : NULL);
+		dt_json_bool(j, "alive", d->alive);
+		dt_json_hex(j, "ops", d->ops);
+		dt_json_str(j, "ops_symbol", dt_symname(&target, d->ops, b, sizeof(b)));
+		dt_json_hex(j, "private", d->private);
+		if (d->has_holder) {
+			dt_json_hex(j, "holder_data", d->holder_data);
+			dt_json_hex(j, "holder_ops", d->holder_ops);
+			dt_json_str(j, "holder_ops_symbol", dt_symname(&target, d->holder_ops, b, sizeof(b)));
+		}
+		dt_json_hex(j, "gendisk", d->gendisk);
+		if (d->pmem_read) {
+			dt_json_obj(j, "pmem");
+			dt_json_hex(j, "address", d->private);
+			dt_json_hex(j, "phys_addr", d->phys_addr);
+			dt_json_hex(j, "data_offset", d->data_offset);
+			dt_json_hex(j, "size", d->size);
+			dt_json_hex(j, "pgmap", d->pmem_pgmap);
+			dt_json_hex(j, "disk", d->disk);
+			dt_json_end(j);
+		} else {
+			dt_json_null(j, "pmem");
+		}
+		dt_json_arr(j, "mounted");
+		for (int k = 0; k < s->nsb; k++)
+			if (s->sb[k].known && s->sb[k].daxdev == d->addr) {
+				dt_json_obj(j, NULL);
+				dt_json_hex(j, "sb", s->sb[k].sb);
+				dt_json_str(j, "fs", s->sb[k].fs);
+				dt_json_str(j, "id", s->sb[k].id);
+				dt_json_end(j);
+			}
+		dt_json_end(j);
+		dt_json_end(j);
+	}
+	dt_json_end(j);
+	dt_json_arr(j, "dev_dax");
+	for (int i = 0; i < s->ndd; i++) {
+		const struct dt_devdax *dd = &s->dd[i];
+		dt_json_obj(j, NULL);
+		dt_json_hex(j, "address", dd->addr);
+		dt_json_hex(j, "device", dd->dev);
+		dt_json_str(j, "name", dd->name[0] ? dd->name : NULL);
+		dt_json_bool(j, "read", dd->read_ok);
+		if (dd->read_ok) {
+			dt_json_hex(j, "dax_dev", dd->dax_dev);
+			dt_json_hex(j, "pgmap", dd->pgmap);
+			dt_json_uint(j, "align", dd->align);
+			dt_json_int(j, "id", dd->id);
+			dt_json_int(j, "target_node", dd->target_node);
+			dt_json_arr(j, "ranges");
+			for (int r = 0; r < dd->nr_range && r < DT_DEVDAX_RANGES; r++) {
+				dt_json_obj(j, NULL);
+				dt_json_uint(j, "pgoff", dd->pgoff[r]);
+				dt_json_hex(j, "start", dd->start[r]);
+				dt_json_hex(j, "end", dd->end[r]);
+				dt_json_end(j);
+			}
+			dt_json_end(j);
+			dt_json_hex(j, "region", dd->region);
+			if (dd->region_read) {
+				dt_json_obj(j, "region_info");
+				dt_json_int(j, "id", dd->region_id);
+				dt_json_uint(j, "align", dd->region_align);
+				dt_json_hex(j, "start", dd->res_start);
+				dt_json_hex(j, "end", dd->res_end);
+				dt_json_str(j, "device", dd->region_dev[0] ? dd->region_dev : NULL);
+				dt_json_end(j);
+			}
+		}
+		dt_json_end(j);
+	}
+	dt_json_end(j);
+	dt_json_arr(j, "superblocks");
+	for (int k = 0; k < s->nsb; k++) {
+		dt_json_obj(j, NULL);
+		dt_json_hex(j, "sb", s->sb[k].sb);
+		dt_json_str(j, "fs", s->sb[k].fs);
+		dt_json_str(j, "id", s->sb[k].id);
+		dt_json_bool(j, "known", s->sb[k].known);
+		if (s->sb[k].known)
+			dt_json_hex(j, "dax_dev", s->sb[k].daxdev);
+		else
+			dt_json_null(j, "dax_dev");
+		dt_json_end(j);
+	}
+	dt_json_end(j);
+	dt_json_arr(j, "missing_debuginfo");
+	for (int i = 0; i < s->nmissing; i++)
+		dt_json_str(j, NULL, s->missing[i]);
+	dt_json_end(j);
+	dt_json_str(j, "error", s->error[0] ? s->error : NULL);
+}
+
+static void cmd_daxdev(void)
+{
+	struct opts o;
+	if (parse_opts("j", &o) || o.nargs)
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	const struct dt_layout *l = get_layout();
+	if (!l)
+		return;
+	struct dt_daxdevs *s = collect_daxdevs(l);
+	if (!s)
+		return;
+	if (o.json) {
+		struct dt_json j;
+		dt_json_init(&j, fp);
+		dt_json_doc_begin(&j, "daxdev");
+		daxdev_json(s, &j);
+		dt_json_doc_end(&j);
+		free(s);
+		return;
+	}
+	char b1[128], b2[128];
+	if (s->error[0])
+		error(INFO, "%s\n", s->error);
+	fprintf(fp, daxdev_hdr, "DAX_DEVICE", "KIND", "NAME", "FLAGS", "OPS", "PRIVATE", "HOLDER");
+	for (int i = 0; i < s->n; i++) {
+		const struct dt_daxdev *d = &s->d[i];
+		char holder[160];
+		if (!d->has_holder)
+			snprintf(holder, sizeof(holder), "(no holder in this kernel)");
+		else if (!d->holder_data && !d->holder_ops)
+			snprintf(holder, sizeof(holder), "-");
+		else
+			snprintf(holder, sizeof(holder), "%llx %s", (unsigned long long)d->holder_data,
+				 symname(d->holder_ops, b2, sizeof(b2)));
+		fprintf(fp, daxdev_fmt, (unsigned long long)d->addr, kind_name(d->kind),
+			d->name[0] ? d->name : "-", d->flags_known ? d->flag_names : "?",
+			symname(d->ops, b1, sizeof(b1)), (unsigned long long)d->private, holder);
+		if (d->pmem_read)
+			fprintf(fp, "  pmem_device %llx: phys_addr %#llx size %#llx data_offset %#llx "
+				    "pgmap %llx disk %llx\n", (unsigned long long)d->private,
+				(unsigned long long)d->phys_addr, (unsigned long long)d->size,
+				(unsigned long long)d->data_offset, (unsigned long long)d->pmem_pgmap,
+				(unsigned long long)d->disk);
+		if (d->devdax >= 0) {
+			const struct dt_devdax *dd = &s->dd[d->devdax];
+			fprintf(fp, "  dev_dax %llx %s: align %#x pgmap %llx", (unsigned long long)dd->addr,
+				dd->name, dd->align, (unsigned long long)dd->pgmap);
+			for (int r = 0; r < dd->nr_range && r < DT_DEVDAX_RANGES; r++)
+				fprintf(fp, " range %#llx-%#llx (pgoff %llu)", (unsigned long long)dd->start[r],
+					(unsigned long long)dd->end[r], (unsigned long long)dd->pgoff[r]);
+			fprintf(fp, "\n");
+			if (dd->region_read)
+				fprintf(fp, "  dax_region %llx: id %d %s align %#x res %#llx-%#llx\n",
+					(unsigned long long)dd->region, dd->region_id,
+					dd->region_dev[0] ? dd->region_dev : "-", dd->region_align,
+					(unsigned long long)dd->res_start, (unsigned long long)dd->res_end);
+		}
+		for (int k = 0; k < s->nsb; k++)
+			if (s->sb[k].known && s->sb[k].daxdev == d->addr)
+				fprintf(fp, "  mounted: %s %s (super_block %llx)\n", s->sb[k].fs, s->sb[k].id,
+					(unsigned long long)s->sb[k].sb);
+	}
+	for (int i = 0; i < s->ndd; i++)
+		if (!s->dd[i].read_ok)
+			fprintf(fp, "  dax bus device %llx %s: struct dev_dax not readable\n",
+				(unsigned long long)s->dd[i].dev, s->dd[i].name);
+	for (int i = 0; i < s->nmissing; i++)
+		fprintf(fp, "DEBUGINFO MISSING: %s\n", s->missing[i]);
+	free(s);
+}
+
+/* ---------------------------------------------------------------- daxcheck */
+
+static void finding_json(const struct dt_finding *f, struct dt_json *j)
+{
+	dt_json_obj(j, NULL);
+	dt_json_str(j, "check", f->check ? f->check->id : NULL);
+	dt_json_str(j, "severity", dt_severity_name(f->severity));
+	dt_json_str(j, "title", f->check ? f->check->title : NULL);
+	dt_json_str(j, "headline", f->headline);
+	dt_json_str(j, "object", f->object);
+	dt_json_str(j, "evidence", f->evidence);
+	dt_json_str(j, "means", f->check ? f->check->means : NULL);
+	dt_json_str(j, "next", f->check ? f->check->next : NULL);
+	const struct dt_bug_class *bc = f->check ? dt_bug_class_find(f->check->bug_class) : NULL;
+	if (bc) {
+		dt_json_obj(j, "bug_class");
+		dt_json_str(j, "name", bc->name);
+		dt_json_str(j, "thread", bc->thread);
+		dt_json_end(j);
+	} else {
+		dt_json_null(j, "bug_class");
+	}
+	if (f->has_pfn)
+		dt_json_uint(j, "pfn", f->pfn);
+	else
+		dt_json_null(j, "pfn");
+	dt_json_hex(j, "page", f->page);
+	dt_json_hex(j, "pgmap", f->pgmap);
+	dt_json_hex(j, "mapping", f->mapping);
+	dt_json_hex(j, "inode", f->inode);
+	dt_json_uint(j, "ino", f->ino);
+	if (f->refcount >= 0)
+		dt_json_int(j, "refcount", f->refcount);
+	else
+		dt_json_null(j, "refcount");
+	if (f->has_entry) {
+		dt_json_obj(j, "entry");
+		dt_json_uint(j, "index", f->entry_index);
+		dt_json_hex(j, "raw", f->entry);
+		dt_json_uint(j, "pfn", f->entry_pfn);
+		dt_json_int(j, "order", f->entry_order);
+		dt_json_end(j);
+	} else {
+		dt_json_null(j, "entry");
+	}
+	dt_json_arr(j, "tasks");
+	for (int i = 0; i < f->ntasks; i++) {
+		dt_json_obj(j, NULL);
+		dt_json_int(j, "pid", f->tasks[i].pid);
+		dt_json_str(j, "comm", f->tasks[i].comm);
+		char st[2] = { f->tasks[i].state, 0 };
+		dt_json_str(j, "state", st);
+		dt_json_hex(j, "task", f->tasks[i].task);
+		dt_json_str(j, "frame", f->tasks[i].frame);
+		dt_json_end(j);
+	}
+	dt_json_end(j);
+	dt_json_arr(j, "holders");
+	for (int i = 0; i < f->nholders; i++) {
+		dt_json_obj(j, NULL);
+		dt_json_str(j, "kind", "pipe");
+		dt_json_int(j, "pid", f->holders[i].pid);
+		dt_json_str(j, "comm", f->holders[i].comm);
+		dt_json_int(j, "fd", f->holders[i].fd);
+		dt_json_hex(j, "pipe", f->holders[i].pipe);
+		dt_json_int(j, "slot", f->holders[i].slot);
+		dt_json_hex(j, "buffer_page", f->holders[i].page);
+		dt_json_str(j, "ops", f->holders[i].ops);
+		dt_json_end(j);
+	}
+	dt_json_end(j);
+	dt_json_str(j, "holders_note", f->holders_note[0] ? f->holders_note : NULL);
+	dt_json_end(j);
+}
+
+static const char *check_indent = "                 ";
+
+static void finding_text(const struct dt_finding *f, int verbose)
+{
+	fprintf(fp, "%-8s %-7s %s\n", dt_severity_name(f->severity), f->check ? f->check->id : "?",
+		f->headline);
+	fprintf(fp, "%sobject:   %s\n", check_indent, f->object);
+	fprintf(fp, "%sevidence: %s\n", check_indent, f->evidence);
+	for (int i = 0; i < f->ntasks; i++)
+		fprintf(fp, "%stask:     pid %d (%s) state %c task %llx in %s\n", check_indent,
+			f->tasks[i].pid, f->tasks[i].comm, f->tasks[i].state,
+			(unsigned long long)f->tasks[i].task, f->tasks[i].frame);
+	for (int i = 0; i < f->nholders; i++) {
+		char tail[64] = "";
+		if (f->holders[i].page != f->page)
+			snprintf(tail, sizeof(tail), ", tail page %llx",
+				 (unsigned long long)f->holders[i].page);
+		fprintf(fp, "%sholder:   pid %d (%s) fd %d: pipe %llx buffer %d (%s%s)\n", check_indent,
+			f->holders[i].pid, f->holders[i].comm, f->holders[i].fd,
+			(unsigned long long)f->holders[i].pipe, f->holders[i].slot, f->holders[i].ops,
+			tail);
+	}
+	if (f->holders_note[0])
+		fprintf(fp, "%sholder:   %s\n", check_indent, f->holders_note);
+	if (f->check && (verbose || f->severity != DT_SEV_INFO)) {
+		fprintf(fp, "%smeans:    %s\n", check_indent, f->check->means);
+		fprintf(fp, "%snext:     %s\n", check_indent, f->check->next);
+	}
+}
+
+/*
+ * The last report, kept for daxpage: a dump does not change under the session, so one
+ * daxcheck run (about a second per GiB of pgmap ranges) serves every daxpage.  daxcheck
+ * always runs afresh; on a live system nothing is kept.
+ */
+static struct dt_report last_report;
+static int last_report_ok;
+
+static const struct dt_report *run_checks(const struct dt_layout *l, int fresh)
+{
+	if (last_report_ok && !fresh && !ACTIVE())
+		return &last_report;
+	if (last_report_ok)
+		dt_report_free(&last_report);
+	last_report_ok = 0;
+	if (dt_check_all(&target, l, &last_report)) {
+		error(INFO, "checks cannot run: %s\n", l->error);
+		return NULL;
+	}
+	last_report_ok = 1;
+	return &last_report;
+}
+
+static void cmd_daxcheck(void)
+{
+	int verbose = 0, json = 0;
+	for (int i = 1; i < argcnt; i++) {
+		if (strcmp(args[i], "-v") == 0)
+			verbose = 1;
+		else if (strcmp(args[i], "-j") == 0)
+			json = 1;
+		else if (strcmp(args[i], "-vj") == 0 || strcmp(args[i], "-jv") == 0)
+			verbose = json = 1;
+		else
+			cmd_usage(pc->curcmd, SYNOPSIS);
+	}
+	const struct dt_layout *l = get_layout();
+	if (!l)
+		return;
+	double t0 = now();
+	const struct dt_report *rp = run_checks(l, 1);
+	if (!rp)
+		return;
+	const struct dt_report r = *rp;
+	double dt = now() - t0;
+	if (json) {
+		struct dt_json j;
+		dt_json_init(&j, fp);
+		dt_json_doc_begin(&j, "daxcheck");
+		dt_json_str(&j, "era", r.era.era ? r.era.era->id : NULL);
+		dt_json_str(&j, "refcount_model", dt_refmodel_name(l->refmodel));
+		dt_json_obj(&j, "scanned");
+		dt_json_int(&j, "pgmaps", r.pgmaps);
+		dt_json_int(&j, "mappings", r.mappings);
+		dt_json_uint(&j, "entries", r.entries);
+		dt_json_uint(&j, "pages", r.pages);
+		dt_json_int(&j, "tasks", r.tasks);
+		dt_json_int(&j, "blocked_tasks", r.blocked_tasks);
+		dt_json_int(&j, "dax_devices", r.daxdevs);
+		dt_json_end(&j);
+		dt_json_arr(&j, "findings");
+		for (int i = 0; i < r.n; i++)
+			finding_json(&r.f[i], &j);
+		dt_json_end(&j);
+		dt_json_arr(&j, "checks");
+		for (int i = 0; i < r.nstate; i++) {
+			const struct dt_check_state *s = &r.state[i];
+			dt_json_obj(&j, NULL);
+			dt_json_str(&j, "id", s->check->id);
+			dt_json_str(&j, "severity", dt_severity_name(s->check->severity));
+			dt_json_str(&j, "title", s->check->title);
+			dt_json_bool(&j, "evaluated", s->evaluated);
+			dt_json_uint(&j, "objects", s->objects);
+			dt_json_str(&j, "note", s->note[0] ? s->note : NULL);
+			dt_json_end(&j);
+		}
+		dt_json_end(&j);
+		dt_json_arr(&j, "notes");
+		for (int i = 0; i < r.nnotes; i++)
+			dt_json_str(&j, NULL, r.notes[i]);
+		dt_json_end(&j);
+		dt_json_obj(&j, "summary");
+		dt_json_int(&j, "error", dt_report_count(&r, DT_SEV_ERROR));
+		dt_json_int(&j, "warning", dt_report_count(&r, DT_SEV_WARNING));
+		dt_json_int(&j, "info", dt_report_count(&r, DT_SEV_INFO));
+		dt_json_end(&j);
+		dt_json_doc_end(&j);
+		return;
+	}
+	fprintf(fp, "daxcheck: %d pgmaps, %d DAX mappings (%lu entries), %lu pages, %d tasks "
+		    "(%d breaking layouts), %d dax_devices; era %s, refcounts %s (%.2f s)\n",
+		r.pgmaps, r.mappings, r.entries, r.pages, r.tasks, r.blocked_tasks, r.daxdevs,
+		r.era.era ? r.era.era->id : "?", dt_refmodel_name(l->refmodel), dt);
+	for (int sev = DT_SEV_ERROR; sev >= DT_SEV_INFO; sev--)
+		for (int i = 0; i < r.n; i++)
+			if ((int)r.f[i].severity == sev)
+				finding_text(&r.f[i], verbose);
+	if (verbose) {
+		fprintf(fp, "\nCHECKS:\n");
+		for (int i = 0; i < r.nstate; i++) {
+			const struct dt_check_state *s = &r.state[i];
+			int n = 0;
+			for (int k = 0; k < r.n; k++)
+				n += r.f[k].check == s->check;
+			fprintf(fp, "  %-7s %-8s %-13s %3d finding%s  %s%s%s\n", s->check->id,
+				dt_severity_name(s->check->severity),
+				s->evaluated ? "evaluated" : "not evaluated", n, n == 1 ? " " : "s",
+				s->check->title, s->note[0] ? ": " : "", s->note);
+		}
+	}
+	for (int i = 0; i < r.nnotes; i++)
+		fprintf(fp, "NOTE: %s\n", r.notes[i]);
+	fprintf(fp, "SUMMARY: %d error%s, %d warning%s, %d info\n", dt_report_count(&r, DT_SEV_ERROR),
+		dt_report_count(&r, DT_SEV_ERROR) == 1 ? "" : "s", dt_report_count(&r, DT_SEV_WARNING),
+		dt_report_count(&r, DT_SEV_WARNING) == 1 ? "" : "s", dt_report_count(&r, DT_SEV_INFO));
+}
+
+/* ---------------------------------------------------------------- daxpage */
+
+static void cmd_daxpage(void)
+{
+	struct opts o;
+	uint64_t v, pfn;
+	if (parse_opts("j", &o) || o.nargs != 1)
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	const struct dt_layout *l = get_layout();
+	if (!l)
+		return;
+	if (parse_hex(o.arg[0], &v)) {
+		error(INFO, "\"%s\" is not a hexadecimal pfn or struct page address\n", o.arg[0]);
+		return;
+	}
+	if (dt_kptr_ok(v, 0)) {
+		if (dt_page_to_pfn(&target, l, v, &pfn)) {
+			error(INFO, "%llx is not a struct page address of the vmemmap\n",
+			      (unsigned long long)v);
+			return;
+		}
+	} else {
+		pfn = v;
+	}
+	struct dt_page_info pi;
+	if (dt_page_describe(&target, l, pfn, &pi)) {
+		error(INFO, "struct page of pfn %#llx is not in the dump (memmap on the device with "
+			    "map=dev, excluded by makedumpfile, or not a valid pfn)\n",
+		      (unsigned long long)pfn);
+		return;
+	}
+	const struct dt_page *p = &pi.p;
+	/* pgmap, DAX entry, owner device */
+	struct dt_pgmap_set *pms = malloc(sizeof(*pms));
+	struct dt_daxdevs *dds = collect_daxdevs(l);
+	if (!pms || !dds) {
+		free(pms), free(dds);
+		return;
+	}
+	dt_pgmaps_collect(&target, l, pms);
+	const struct dt_pgmap *pm = dt_pgmap_of_pfn(pms, pfn);
+	const char *owner = pm ? dt_pgmap_owner_name(dds, pm->addr, pm->owner) : NULL;
+	uint64_t raw = 0;
+	int found = 0, is_map = 0;
+	struct dt_entry e;
+	uint64_t host = 0, back = 0;
+	uint16_t mode = 0;
+	const struct dt_page *hp = &pi.hp;
+	/* page_to_pgoff(): a tail's index is its head's plus its position */
+	uint64_t pgoff = p->tail ? hp->index + (pfn - hp->pfn) : p->index;
+	if (dt_kptr_ok(hp->mapping, 8) &&
+	    dt_read_u64(&target, hp->mapping + (uint64_t)l->as_host, &host) == 0 &&
+	    dt_kptr_ok(host, 8) &&
+	    dt_read_u64(&target, host + (uint64_t)l->i_mapping, &back) == 0 && back == hp->mapping) {
+		char err[120];
+		is_map = 1;
+		dt_read(&target, host + (uint64_t)l->i_mode, &mode, 2);
+		if (dt_tree_load(&target, l, l->tree, hp->mapping + (uint64_t)l->as_i_pages,
+				 pgoff, &raw, err, sizeof(err)) == 0 && raw &&
+		    dt_entry_decode(l->era, raw, &e) == 0)
+			found = 1;
+	}
+	/* the checks this page fails (a tail: those of its head too) */
+	const struct dt_report *rp = run_checks(l, 0);
+	int checked = rp != NULL;
+	char b[128];
+	if (o.json) {
+		struct dt_json j;
+		dt_json_init(&j, fp);
+		dt_json_doc_begin(&j, "daxpage");
+		/* the page's own words (as pgmap -p and truth.json), then dump_page()'s view */
+		dt_json_uint(&j, "pfn", pfn);
+		dt_json_hex(&j, "page", p->addr);
+		dt_json_int(&j, "refcount", p->refcount);
+		dt_json_int(&j, "mapcount_raw", p->mapcount_raw);
+		dt_json_hex(&j, "mapping", p->mapping);
+		dt_json_uint(&j, "index", p->index);
+		dt_json_hex(&j, "flags", p->flags);
+		dt_json_obj(&j, "dump_page");
+		dt_json_int(&j, "refcount", hp->refcount);
+		dt_json_int(&j, "mapcount", pi.mapcount);
+		dt_json_hex(&j, "mapping", hp->mapping);
+		dt_json_uint(&j, "index", pgoff);
+		dt_json_end(&j);
+		dt_json_str(&j, "flags_decoded", pi.flagstr);
+		if (pi.zone_known)
+			dt_json_int(&j, "zone", pi.zone);
+		else
+			dt_json_null(&j, "zone");
+		dt_json_bool(&j, "compound", pi.compound);
+		dt_json_bool(&j, "tail", p->tail);
+		dt_json_hex(&j, "head", pi.head);
+		if (pi.compound && pi.compound_known) {
+			dt_json_int(&j, "order", pi.order);
+			dt_json_int(&j, "compound_mapcount", pi.compound_mapcount);
+			dt_json_int(&j, "compound_pincount", pi.compound_pincount);
+		} else {
+			dt_json_null(&j, "order");
+		}
+		dt_json_str(&j, "aops", pi.mapping_kind == 1 || pi.mapping_kind == 4 ? pi.aops : NULL);
+		if (pi.mapping_kind == 1)
+			dt_json_uint(&j, "ino", pi.ino);
+		else
+			dt_json_null(&j, "ino");
+		dt_json_str(&j, "dentry_name", pi.dname[0] ? pi.dname : NULL);
+		if (pm) {
+			dt_json_obj(&j, "pgmap");
+			dt_json_hex(&j, "address", pm->addr);
+			dt_json_str(&j, "type_name", pm->type ? dt_mtype_name(pm->type) : NULL);
+			dt_json_hex(&j, "start", pm->start[0]);
+			dt_json_hex(&j, "end", pm->end[0]);
+			dt_json_str(&j, "owner_device", owner);
+			dt_json_end(&j);
+		} else {
+			dt_json_null(&j, "pgmap");
+		}
+		if (found) {
+			dt_json_obj(&j, "entry");
+			dt_json_uint(&j, "index", pgoff & ~((1ULL << e.order) - 1));
+			dt_json_hex(&j, "raw", raw);
+			dt_json_str(&j, "flags", dt_flag_letters(e.flags, b, sizeof(b)));
+			dt_json_int(&j, "order", e.order);
+			dt_json_uint(&j, "pfn", e.payload);
+			dt_json_end(&j);
+		} else {
+			dt_json_null(&j, "entry");
+		}
+		dt_json_arr(&j, "findings");
+		for (int i = 0; checked && i < rp->n; i++)
+			if (dt_finding_covers_pfn(&rp->f[i], pfn) ||
+			    (p->tail && dt_finding_covers_pfn(&rp->f[i], hp->pfn)))
+				finding_json(&rp->f[i], &j);
+		dt_json_end(&j);
+		dt_json_doc_end(&j);
+	} else {
+		fprintf(fp, "page:%llx refcount:%d mapcount:%d mapping:%llx index:%#llx pfn:%#llx\n",
+			(unsigned long long)p->addr, hp->refcount, pi.mapcount,
+			(unsigned long long)hp->mapping, (unsigned long long)pgoff,
+			(unsigned long long)pfn);
+		if (pi.compound) {
+			char ord[16] = "?";
+			if (pi.compound_known)
+				snprintf(ord, sizeof(ord), "%d", pi.order);
+			if (pi.folio_wording)
+				fprintf(fp, "head:%llx order:%s entire_mapcount:%d pincount:%d\n",
+					(unsigned long long)pi.head, ord, pi.compound_mapcount,
+					pi.compound_pincount);
+			else
+				fprintf(fp, "head:%llx order:%s compound_mapcount:%d compound_pincount:%d\n",
+					(unsigned long long)pi.head, ord, pi.compound_mapcount,
+					pi.compound_pincount);
+		}
+		if (pi.mapping_kind == 1 && pi.dname[0])
+			fprintf(fp, "aops:%s ino:%llx dentry name:\"%s\"\n", pi.aops,
+				(unsigned long long)pi.ino, pi.dname);
+		else if (pi.mapping_kind == 1)
+			fprintf(fp, "aops:%s ino:%llx\n", pi.aops, (unsigned long long)pi.ino);
+		else if (pi.mapping_kind == 4)
+			fprintf(fp, "aops:%s\n", pi.aops);
+		else if (pi.mapping_kind == 3)
+			fprintf(fp, "failed to read mapping contents, not a valid kernel address?\n");
+		else if (pi.mapping_kind == 2)
+			fprintf(fp, "mapping:%llx is a marker (PAGE_MAPPING_ANON/MOVABLE bits; 0x1 is "
+				    "PAGE_MAPPING_DAX_COW on fsdax 6.0-6.1)\n",
+				(unsigned long long)hp->mapping);
+		fprintf(fp, "flags: %s\n", pi.flagstr);
+		for (long k = 0; k + 32 <= pi.raw_len; k += 32)
+			fprintf(fp, "raw: %016llx %016llx %016llx %016llx\n",
+				(unsigned long long)dt_get_u64(pi.raw, k),
+				(unsigned long long)dt_get_u64(pi.raw, k + 8),
+				(unsigned long long)dt_get_u64(pi.raw, k + 16),
+				(unsigned long long)dt_get_u64(pi.raw, k + 24));
+		if (pm)
+			fprintf(fp, "pgmap:%llx type:%s range:%#llx-%#llx owner:%s\n",
+				(unsigned long long)pm->addr, dt_mtype_name(pm->type),
+				(unsigned long long)pm->start[0], (unsigned long long)pm->end[0],
+				owner ? owner : "-");
+		else
+			fprintf(fp, "pgmap: none (pfn %#llx is in no dev_pagemap range: not a ZONE_DEVICE "
+				    "page)\n", (unsigned long long)pfn);
+		if (found) {
+			uint64_t first = pgoff & ~((1ULL << e.order) - 1);
+			fprintf(fp, "dax entry: %#llx at index %#llx (covers %#llx-%#llx): %s order %d "
+				    "pfn %#llx; this is page %llu of the entry\n", (unsigned long long)raw,
+				(unsigned long long)pgoff, (unsigned long long)first,
+				(unsigned long long)(first + (1ULL << e.order) - 1),
+				dt_flag_letters(e.flags, b, sizeof(b)), e.order,
+				(unsigned long long)e.payload,
+				(unsigned long long)(pfn >= e.payload ? pfn - e.payload : 0));
+		}
+		else if (is_map && (mode & 0170000) == 0020000)
+			fprintf(fp, "dax entry: none (a device-dax mapping: dax_set_mapping() sets "
+				    "page->mapping, no entries are stored)\n");
+		else if (is_map)
+			fprintf(fp, "dax entry: none at index %#llx of mapping %llx\n",
+				(unsigned long long)pgoff, (unsigned long long)hp->mapping);
+		int n = 0;
+		for (int sev = DT_SEV_ERROR; sev >= DT_SEV_INFO; sev--)
+			for (int i = 0; checked && i < rp->n; i++)
+				if ((int)rp->f[i].severity == sev &&
+				    (dt_finding_covers_pfn(&rp->f[i], pfn) ||
+				     (p->tail && dt_finding_covers_pfn(&rp->f[i], hp->pfn)))) {
+					if (!n++)
+						fprintf(fp, "checks:\n");
+					finding_text(&rp->f[i], 0);
+				}
+		if (checked && !n)
+			fprintf(fp, "checks: none failed\n");
+	}
+	free(pms), free(dds);
 }
 
 /* ---------------------------------------------------------------- help */
@@ -1143,6 +1897,9 @@ static struct command_table_entry command_table[] = {
 	{ "daxent", cmd_daxent, help_daxent, 0 },
 	{ "daxmap", cmd_daxmap, help_daxmap, 0 },
 	{ "pgmap", cmd_pgmap, help_pgmap, 0 },
+	{ "daxpage", cmd_daxpage, help_daxpage, 0 },
+	{ "daxdev", cmd_daxdev, help_daxdev, 0 },
+	{ "daxcheck", cmd_daxcheck, help_daxcheck, 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -1153,6 +1910,8 @@ void __attribute__((constructor)) dax_init(void)
 
 void __attribute__((destructor)) dax_fini(void)
 {
+	if (last_report_ok)
+		dt_report_free(&last_report);
 	if (rec)
 		fclose(rec);
 }

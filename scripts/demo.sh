@@ -17,9 +17,31 @@ while read -r s; do
 	fi
 	echo
 done < "$list"
-if [ -f crash-ext/dax.so ]; then
-	echo "(crash extension: see crash-ext/README)"
+
+# The crash extension on the default fsdax-ext4 sample and on truncate-pinned (the DAX-gup
+# hang), in crash 8.0.6 from the trixie chroot as the tests run it: dax.so built against that
+# crash's defs.h, module debuginfo loaded with mod -S.
+crash_demo() {
+	local s=$1 dir dbg so=crash-ext/build/trixie/dax.so
+	dir=$(realpath "samples/out/$s") dbg=$(realpath "samples/out/$s/debuginfo")
+	echo "== crash extension on $s: daxmap -a, pgmap, daxcheck"
+	printf '%s\n' "extend $PWD/$so" "mod -S $dbg" "daxmap -a" "pgmap" "daxcheck" "quit" |
+		samples/scripts/toolchroot.sh run trixie --bind "$dir" --bind "$dbg" --bind "$PWD" -- \
+			crash -s "$dbg/vmlinux" "$dir/vmcore" 2>&1 |
+		grep -v -e '^mod: cannot find' -e '^ *MODULE *NAME' -e '\.ko *$' -e 'shared object loaded' ||
+		true
+	echo
+}
+demo_samples=$(grep -E '/(fsdax-ext4|truncate-pinned)$' "$list" || true)
+if [ -z "$demo_samples" ]; then
+	echo "(no fsdax-ext4 or truncate-pinned sample in set '$set_name': no crash extension demo)"
+elif ! samples/scripts/toolchroot.sh ensure trixie >/dev/null; then
+	echo "(no trixie chroot for crash 8.0.6: the crash extension demo is skipped)"
+elif ! samples/scripts/toolchroot.sh run trixie --bind "$PWD" -- \
+		make -s -C "$PWD/crash-ext" BUILD=build/trixie >/dev/null; then
+	echo "(crash-ext does not build in the trixie chroot: the crash extension demo is skipped)"
 else
-	echo "The crash extension (crash-ext/) and the drgn front end (drgn/) are not built yet:"
-	echo "the samples above are what they will be tested against."
+	for s in $demo_samples; do
+		if [ -f "samples/out/$s/vmcore" ]; then crash_demo "$s"; fi
+	done
 fi

@@ -98,6 +98,14 @@ static void err(struct walk *w, const char *fmt, uint64_t a, uint64_t b)
 			 (unsigned long long)b);
 }
 
+/* The top node of a tree of 64-bit indices has shift 60 with 64 slots (11 levels): the
+ * largest multiple of the chunk shift below 64, not 64 - chunk_shift (dax_hosts is keyed by
+ * struct gendisk pointers). */
+static int max_shift(const struct dt_layout *l)
+{
+	return ((64 + l->chunk_shift - 1) / l->chunk_shift - 1) * l->chunk_shift;
+}
+
 static enum dt_slot classify(const struct walk *w, uint64_t v, uint64_t node, int *sib)
 {
 	if (w->c == DT_CONT_XARRAY)
@@ -137,7 +145,7 @@ static int walk_node(struct walk *w, uint64_t node, uint64_t parent, int poff, i
 	}
 	w->st->nodes++;
 	int shift = dt_get_u8(b, l->n_shift);
-	if (shift % l->chunk_shift || shift > 64 - l->chunk_shift ||
+	if (shift % l->chunk_shift || shift > max_shift(l) ||
 	    (expect_shift >= 0 && shift != expect_shift)) {
 		err(w, "node %#llx has shift %llu, not what its parent implies", node, (uint64_t)shift);
 		return 0;
@@ -262,7 +270,7 @@ int dt_tree_load(const struct dt_target *t, const struct dt_layout *l, enum dt_c
 			snprintf(errbuf, errlen, "node %#llx not readable", (unsigned long long)node);
 			return -1;
 		}
-		if (shift > 64 - l->chunk_shift || shift % l->chunk_shift) {
+		if (shift > max_shift(l) || shift % l->chunk_shift) {
 			snprintf(errbuf, errlen, "node %#llx: bad shift", (unsigned long long)node);
 			return -1;
 		}

@@ -16,7 +16,14 @@ struct kv {
 	int ok;
 };
 
+struct name {
+	uint64_t addr;
+	char *name;	/* NULL: no symbol */
+};
+
 struct fake {
+	struct name *names;
+	int nnames, capnames;
 	struct region *r;
 	int nr, capr;
 	struct kv *kv;
@@ -39,6 +46,9 @@ void fake_free(struct fake *f)
 		free(f->r[i].b);
 	for (int i = 0; i < f->nkv; i++)
 		free(f->kv[i].key);
+	for (int i = 0; i < f->nnames; i++)
+		free(f->names[i].name);
+	free(f->names);
 	free(f->r);
 	free(f->kv);
 	free(f);
@@ -119,6 +129,15 @@ static int hexval(int c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+void fake_name(struct fake *f, uint64_t addr, const char *name)
+{
+	if (f->nnames == f->capnames) {
+		f->capnames = f->capnames ? f->capnames * 2 : 64;
+		f->names = realloc(f->names, (size_t)f->capnames * sizeof(*f->names));
+	}
+	f->names[f->nnames++] = (struct name){ addr, name ? strdup(name) : NULL };
+}
+
 int fake_load(struct fake *f, const char *path)
 {
 	FILE *fp = fopen(path, "r");
@@ -185,6 +204,12 @@ int fake_load(struct fake *f, const char *path)
 				set_kv(f, key, bad ? 0 : strtol(b, NULL, 10), !bad);
 			}
 			break;
+		case 'N': {
+			char nm[256];
+			if (sscanf(line, "N %llx %255s", &addr, nm) == 2)
+				fake_name(f, addr, strcmp(nm, "-") ? nm : NULL);
+			break;
+		}
 		case 'P': {
 			unsigned long long pfn, page;
 			if (sscanf(line, "P %llx %llx", &pfn, &page) == 2 && page && !f->have_vmemmap)
@@ -265,6 +290,19 @@ static int f_pfn_to_page(void *ctx, uint64_t pfn, uint64_t *page)
 	return 0;
 }
 
+static const char *f_symbol_name(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	struct fake *f = ctx;
+	for (int i = f->nnames - 1; i >= 0; i--)
+		if (f->names[i].addr == addr) {
+			if (!f->names[i].name)
+				return NULL;
+			snprintf(buf, len, "%s", f->names[i].name);
+			return buf;
+		}
+	return NULL;
+}
+
 void fake_target(struct fake *f, struct dt_target *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -276,6 +314,7 @@ void fake_target(struct fake *f, struct dt_target *t)
 	t->type_size = f_tsize;
 	t->enum_value = f_enum;
 	t->pfn_to_page = f_pfn_to_page;
+	t->symbol_name = f_symbol_name;
 }
 
 const char *fixture(const char *name)

@@ -21,6 +21,7 @@ void fake_u64(struct fake *f, uint64_t addr, uint64_t v);
 /* Make [addr, addr+len) fail to read (as an excluded page would). */
 void fake_hole(struct fake *f, uint64_t addr, size_t len);
 void fake_kv(struct fake *f, const char *key, long v);	/* "O page _refcount", "S pgmap_array", ... */
+void fake_name(struct fake *f, uint64_t addr, const char *name);	/* symbol_name answer */
 void fake_vmemmap(struct fake *f, uint64_t base, long page_size);
 void fake_target(struct fake *f, struct dt_target *t);
 /* Path of a fixture file under tests/fixtures. */

@@ -275,3 +275,36 @@ TEST(test_radix_exceptional_entries_and_siblings)
 	CHECK_EQ(raw, 0x700000a);
 	fake_free(f);
 }
+
+TEST(test_xarray_64bit_indices_top_shift_60)
+{
+	/* dax_hosts is keyed by struct gendisk pointers: the top node has shift 60 (11 levels
+	 * of 6 bits); a one-entry chain down to the leaf holds the pointer value */
+	struct dt_target t;
+	struct dt_layout l;
+	struct node top, leaf;
+	struct fake *f = xa_fixture(&t, &l, &top, &leaf);
+	static struct node chain[11];
+	const uint64_t key = 0xffff8caec22b3c00ULL, base = 0xffff888000100000ULL;
+	for (int d = 0; d < 11; d++) {
+		int shift = 60 - 6 * d;
+		int off = (int)((key >> shift) & 63);
+		uint64_t self = base + (uint64_t)d * 0x1000, parent = d ? self - 0x1000 : 0;
+		int poff = d ? (int)((key >> (shift + 6)) & 63) : 0;
+		node_init(&chain[d], shift, poff, parent, XA_ROOT);
+		slot(&chain[d], off, d < 10 ? (self + 0x1000) | 2 : 0xffff8caec4e2da00ULL);
+		fake_mem(f, self, chain[d].b, sizeof(chain[d].b));
+	}
+	fake_u64(f, XA_ROOT + 8, base | 2);
+	struct rec r = { 0 };
+	struct dt_walk_stats st;
+	CHECK_EQ(dt_tree_walk(&t, &l, DT_CONT_XARRAY, XA_ROOT, NULL, rec_cb, &r, &st), 0);
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.index[0], key);
+	CHECK_EQ(r.raw[0], 0xffff8caec4e2da00ULL);
+	uint64_t raw;
+	char err[120];
+	CHECK_EQ(dt_tree_load(&t, &l, DT_CONT_XARRAY, XA_ROOT, key, &raw, err, sizeof(err)), 0);
+	CHECK_EQ(raw, 0xffff8caec4e2da00ULL);
+	fake_free(f);
+}

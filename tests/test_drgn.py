@@ -15,6 +15,7 @@ import sys
 import tempfile
 
 from harness import SYS_PYTHON, TOP, Skip, hexint, per_sample, run
+from frontend_truth import check_mapping, check_pgmaps
 from test_open import TOOLCHROOT, drgn_available
 
 try:
@@ -29,17 +30,6 @@ DRGN_DIR = os.path.join(TOP, "drgn")
 SCRIPT = os.path.join(DRGN_DIR, "daxtriage.py")
 VECTORS = os.path.join(TOP, "share", "test-vectors", "decoders.json")
 sys.path.insert(0, DRGN_DIR)
-
-# fs/dax.c (6.1): DAX_SHIFT 4; DAX_LOCKED 1, DAX_PMD 2, DAX_ZERO_PAGE 4, DAX_EMPTY 8 in the
-# value; xa_mk_value(v) = v << 1 | 1.  PMD_ORDER 9 on x86_64.
-KERNEL_DAX_FLAGS = [(1, "L"), (2, "P"), (4, "Z"), (8, "E")]
-
-
-def kernel_decode(raw):
-    """Decode a 6.1 DAX entry word with the kernel's own definitions (not daxtriage's table)."""
-    v = raw >> 1
-    letters = "".join(c for bit, c in KERNEL_DAX_FLAGS if v & bit) or "-"
-    return letters, v >> 4, 9 if v & 2 else 0
 
 
 def vectors():
@@ -297,104 +287,6 @@ def load_doc(outs, name):
     return d
 
 
-def check_mapping(label, f, m, t):
-    """One daxmap mapping object against truth's file record f."""
-    assert hexint(m["mapping"]) == hexint(f["mapping"]), f"{label}: mapping"
-    assert m["nrpages"] == f["nrpages"], f"{label}: nrpages {m['nrpages']} != {f['nrpages']}"
-    assert hexint(m["inode"]) == hexint(f["host"]) and m["ino"] == f["host_ino"], label
-    got = [(e["index"], hexint(e["raw"])) for e in m["entries"]]
-    want = [(e["index"], hexint(e["raw"])) for e in f["entries"]]
-    assert not f["entries_truncated"] and got == want, f"{label}: entries {got} != {want}"
-    pages = {p["pfn"]: p for p in t["kernel"]["pages"]["pages"] if p.get("valid")}
-    touched = {}
-    for mp in t["construction"]["mappings"]:
-        if mp["path"] == f["path"]:
-            touched = {x["index"]: hexint(x["pfn"]) for x in mp["touched"] if x["write"]}
-    for e, te in zip(m["entries"], f["entries"]):
-        letters, pfn, order = kernel_decode(hexint(te["raw"]))
-        where = f"{label} index {e['index']}"
-        assert e["is_dax_entry"] and e["flags"] == letters, f"{where}: flags {e['flags']}"
-        assert e["order"] == te["order"] == order and e["nr_indices"] == 1 << order, where
-        assert e["pfn"] == pfn, f"{where}: pfn {e['pfn']:#x} != {pfn:#x}"
-        for idx, tpfn in touched.items():
-            if e["index"] <= idx < e["index"] + (1 << order):
-                assert e["pfn"] + idx - e["index"] == tpfn, f"{where}: page tables {tpfn:#x}"
-        p = pages.get(e["pfn"])
-        if p is not None:
-            assert hexint(e["page"]) == hexint(p["page"]), f"{where}: struct page"
-            assert e["refcount"] == p["refcount"], f"{where}: refcount {e['refcount']}"
-            if "Z" not in letters and hexint(p["mapping"]) == hexint(f["mapping"]):
-                assert e["assoc"] == "ok", f"{where}: assoc {e['assoc']}"
-    # fsdax idle refcount, by the kernel's rules (kernel-facts E.2): 1 until "fs/dax: properly
-    # refcount fs dax pages" (v6.15), 0 from then on; compound tails 0
-    idle = 0 if release_version(t["sample"]["kernel_release"]) >= (6, 15) else 1
-    for e in m["entries"]:
-        if e["flags"] in ("-", "P"):
-            want_busy = sum(1 for pfn, p in pages.items()
-                            if e["pfn"] <= pfn < e["pfn"] + (1 << e["order"])
-                            and p["refcount"] != (0 if p.get("tail") else idle))
-            assert e["busy_pages"] >= want_busy, \
-                f"{label} index {e['index']}: busy {e['busy_pages']} < {want_busy}"
-
-
-def release_version(release):
-    """(major, minor) of a kernel release string: (6, 1) for 6.1.0-56-amd64."""
-    major, minor = release.split("-")[0].split("+")[0].split(".")[:2]
-    return int(major), int(minor)
-
-
-def check_pgmaps(label, d, t):
-    got = {hexint(p["address"]): p for p in d["pgmaps"]}
-    assert len(got) == len(t["kernel"]["pgmaps"]), f"{label}: {len(got)} pgmaps"
-    files = {hexint(f["mapping"]): f for f in t["kernel"]["files"]}
-    for tp in t["kernel"]["pgmaps"]:
-        p = got.get(hexint(tp["address"]))
-        where = f"{label} pgmap {tp['address']}"
-        assert p is not None, f"{where}: missing"
-        assert p["type"] == tp["type"] and p["type_name"] == tp["type_name"], f"{where}: type"
-        assert p["vmemmap_shift"] == tp["vmemmap_shift"] and p["nr_range"] == tp["nr_range"]
-        assert p["altmap_valid"] == tp["altmap_valid"]
-        assert [(hexint(r["start"]), hexint(r["end"]), r["pfn_len"]) for r in p["ranges"]] == \
-            [(hexint(r["start"]), hexint(r["end"]), r["pfn_len"]) for r in tp["ranges"]], where
-        ref, tref = p["ref"], tp["ref"]
-        assert hexint(ref["address"]) == hexint(tref["address"]), f"{where}: ref address"
-        assert ref["mode"] == tref["mode"], f"{where}: mode {ref['mode']}"
-        assert ref["true_count"] == tref["true_count"], f"{where}: true count {ref['true_count']}"
-        assert ref["percpu_sum"] == tref["percpu_sum"] and hexint(ref["atomic"]) == hexint(tref["atomic"])
-        assert [(c["cpu"], c["value"]) for c in ref["percpu"]] == \
-            [(c["cpu"], c["value"]) for c in tref["percpu"]], f"{where}: per-CPU counters"
-        if tp["expected_bulk_applies"]:
-            assert p["expected"]["bulk"] == tp["expected_bulk"], f"{where}: bulk"
-        if p["expected"]["applies"]:
-            assert p["expected"]["count"] == 1 + tp["expected_bulk"], f"{where}: expected"
-            assert p["verdict"] == ("ok" if tref["true_count"] == 1 + tp["expected_bulk"]
-                                    else "excess"), f"{where}: verdict {p['verdict']}"
-        else:
-            # before v5.17 pgmap->ref is the owner's (pmem: the queue's q_usage_counter):
-            # the model reports the count and gives no expectation
-            assert p["expected"]["model"] == "4.14-5.16" and p["verdict"] == "n/a", where
-        cen = {(c["start"], c["end"]): c for c in p["census"]}
-        for tc in t["kernel"]["census"]:
-            if not any(hexint(r["start"]) >> 12 == tc["start"] for r in tp["ranges"]):
-                continue
-            c = cen.get((tc["start"], tc["end"]))
-            cw = f"{where} census {tc['start']:#x}-{tc['end']:#x}"
-            assert c is not None, f"{cw}: missing"
-            assert c["histogram"] == tc["histogram"], f"{cw}: histogram {c['histogram']}"
-            assert c["pages"] + c["unreadable"] == tc["end"] - tc["start"]
-            assert c["unreadable"] == tc["invalid"] == 0
-            assert c["tails"] == tc["tails"] and c["nonidle_total"] == tc["nonidle_total"], cw
-            key = lambda x: (x["pfn"], x["refcount"], x["mapcount_raw"], hexint(x["mapping"]),
-                             x["index"], x["tail"])
-            assert sorted(map(key, c["nonidle"])) == sorted(map(key, tc["nonidle"])), \
-                f"{cw}: non-idle pages differ"
-            for n in c["nonidle"]:
-                f = files.get(hexint(n["mapping"]))
-                if f and p["type_name"] == "MEMORY_DEVICE_FS_DAX":
-                    owner = [e for e in f["entries"]
-                             if e["index"] <= n["index"] < e["index"] + (1 << e["order"])]
-                    assert owner and n["entry"] and hexint(n["entry"]) == hexint(owner[0]["raw"]), \
-                        f"{cw}: pfn {n['pfn']:#x}: entry {n['entry']}"
 
 
 def check_against_truth(s, where):

@@ -9,11 +9,6 @@
 #define DT_S_IFMT 0170000
 #define DT_S_IFCHR 0020000
 
-static long off(const struct dt_target *t, const char *type, const char *member)
-{
-	return t->member_offset ? t->member_offset(t->ctx, type, member) : DT_NO;
-}
-
 static void missing(struct dt_daxdevs *s, const char *fmt, ...)
 {
 	if (s->nmissing >= DT_MISSING_MAX)
@@ -31,12 +26,12 @@ static void missing(struct dt_daxdevs *s, const char *fmt, ...)
 static void device_name(const struct dt_target *t, uint64_t dev, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	long kobj = off(t, "device", "kobj"), kname = off(t, "kobject", "name");
+	long kobj = dt_member_offset(t, "device", "kobj"), kname = dt_member_offset(t, "kobject", "name");
 	uint64_t p = 0;
 	if (dt_kptr_ok(dev, 8) && kobj >= 0 && kname >= 0 &&
 	    dt_read_u64(t, dev + (uint64_t)(kobj + kname), &p) == 0 && dt_kptr_ok(p, 1))
 		dt_read_str(t, p, buf, len);
-	long in = off(t, "device", "init_name");
+	long in = dt_member_offset(t, "device", "init_name");
 	if (!buf[0] && in >= 0 && dt_read_u64(t, dev + (uint64_t)in, &p) == 0 && dt_kptr_ok(p, 1))
 		dt_read_str(t, p, buf, len);
 }
@@ -54,14 +49,14 @@ static void read_daxdev(const struct dt_target *t, const struct dt_layout *l, ui
 	d->addr = inode - (uint64_t)d_inode;
 	dt_read(t, inode + (uint64_t)l->i_mode, &d->i_mode, 2);
 	dt_read_u32(t, inode + (uint64_t)l->i_flags, &d->i_flags);
-	long rdev = off(t, "inode", "i_rdev"), icdev = off(t, "inode", "i_cdev");
+	long rdev = dt_member_offset(t, "inode", "i_rdev"), icdev = dt_member_offset(t, "inode", "i_cdev");
 	if (rdev >= 0)
 		dt_read_u32(t, inode + (uint64_t)rdev, &d->rdev);
 	if (icdev >= 0)
 		dt_read_u64(t, inode + (uint64_t)icdev, &d->i_cdev);
-	long cdev = off(t, "dax_device", "cdev"), priv = off(t, "dax_device", "private"),
-	     flags = off(t, "dax_device", "flags"), ops = off(t, "dax_device", "ops"),
-	     hd = off(t, "dax_device", "holder_data"), ho = off(t, "dax_device", "holder_ops");
+	long cdev = dt_member_offset(t, "dax_device", "cdev"), priv = dt_member_offset(t, "dax_device", "private"),
+	     flags = dt_member_offset(t, "dax_device", "flags"), ops = dt_member_offset(t, "dax_device", "ops"),
+	     hd = dt_member_offset(t, "dax_device", "holder_data"), ho = dt_member_offset(t, "dax_device", "holder_ops");
 	if (cdev >= 0)
 		d->cdev = d->addr + (uint64_t)cdev;
 	if (priv >= 0)
@@ -104,9 +99,9 @@ static void read_daxdev(const struct dt_target *t, const struct dt_layout *l, ui
 
 static void read_pmem(const struct dt_target *t, struct dt_daxdevs *s, struct dt_daxdev *d)
 {
-	long pa = off(t, "pmem_device", "phys_addr"), sz = off(t, "pmem_device", "size"),
-	     pg = off(t, "pmem_device", "pgmap"), dk = off(t, "pmem_device", "disk"),
-	     doff = off(t, "pmem_device", "data_offset");
+	long pa = dt_member_offset(t, "pmem_device", "phys_addr"), sz = dt_member_offset(t, "pmem_device", "size"),
+	     pg = dt_member_offset(t, "pmem_device", "pgmap"), dk = dt_member_offset(t, "pmem_device", "disk"),
+	     doff = dt_member_offset(t, "pmem_device", "data_offset");
 	if (pa < 0 || sz < 0) {
 		missing(s, "struct pmem_device (module nd_pmem): pmem phys_addr, size and pgmap "
 			   "not shown; load it with \"mod -S\"");
@@ -122,7 +117,7 @@ static void read_pmem(const struct dt_target *t, struct dt_daxdevs *s, struct dt
 	if (dk >= 0)
 		dt_read_u64(t, d->private + (uint64_t)dk, &d->disk);
 	d->pmem_read = 1;
-	long dn = off(t, "gendisk", "disk_name");
+	long dn = dt_member_offset(t, "gendisk", "disk_name");
 	if (!d->name[0] && dt_kptr_ok(d->disk, 8) && dn >= 0)
 		dt_read_str(t, d->disk + (uint64_t)dn, d->name, sizeof(d->name));
 }
@@ -156,17 +151,17 @@ static void read_devdax(const struct dt_target *t, struct dt_daxdevs *s, uint64_
 	memset(dd, 0, sizeof(*dd));
 	dd->dev = dev;
 	device_name(t, dev, dd->name, sizeof(dd->name));
-	long o_dev = off(t, "dev_dax", "dev");
+	long o_dev = dt_member_offset(t, "dev_dax", "dev");
 	if (o_dev < 0) {
 		missing(s, "struct dev_dax (dax bus, device_dax): device-dax region, pgmap and "
 			   "ranges not shown; load the dax modules with \"mod -S\"");
 		return;
 	}
 	dd->addr = dev - (uint64_t)o_dev;
-	long reg = off(t, "dev_dax", "region"), dx = off(t, "dev_dax", "dax_dev"),
-	     al = off(t, "dev_dax", "align"), id = off(t, "dev_dax", "id"),
-	     tn = off(t, "dev_dax", "target_node"), pg = off(t, "dev_dax", "pgmap"),
-	     nr = off(t, "dev_dax", "nr_range"), rs = off(t, "dev_dax", "ranges");
+	long reg = dt_member_offset(t, "dev_dax", "region"), dx = dt_member_offset(t, "dev_dax", "dax_dev"),
+	     al = dt_member_offset(t, "dev_dax", "align"), id = dt_member_offset(t, "dev_dax", "id"),
+	     tn = dt_member_offset(t, "dev_dax", "target_node"), pg = dt_member_offset(t, "dev_dax", "pgmap"),
+	     nr = dt_member_offset(t, "dev_dax", "nr_range"), rs = dt_member_offset(t, "dev_dax", "ranges");
 	if (reg < 0 || dx < 0 || dt_read_u64(t, dd->addr + (uint64_t)reg, &dd->region) ||
 	    dt_read_u64(t, dd->addr + (uint64_t)dx, &dd->dax_dev))
 		return;
@@ -185,7 +180,7 @@ static void read_devdax(const struct dt_target *t, struct dt_daxdevs *s, uint64_
 		dt_read_u64(t, dd->addr + (uint64_t)pg, &dd->pgmap);
 	else if (pg >= 0)
 		dd->pgmap = dd->addr + (uint64_t)pg;
-	long r_pgoff = off(t, "dev_dax_range", "pgoff"), r_range = off(t, "dev_dax_range", "range");
+	long r_pgoff = dt_member_offset(t, "dev_dax_range", "pgoff"), r_range = dt_member_offset(t, "dev_dax_range", "range");
 	long r_size = t->type_size ? t->type_size(t->ctx, "dev_dax_range") : -1;
 	uint64_t ranges;
 	if (nr >= 0 && rs >= 0 && r_range >= 0 && r_size > 0 &&
@@ -200,9 +195,9 @@ static void read_devdax(const struct dt_target *t, struct dt_daxdevs *s, uint64_
 			dt_read_u64(t, ra + (uint64_t)r_range + 8, &dd->end[i]);
 		}
 	}
-	long g_id = off(t, "dax_region", "id"), g_al = off(t, "dax_region", "align"),
-	     g_res = off(t, "dax_region", "res"), g_dev = off(t, "dax_region", "dev"),
-	     rstart = off(t, "resource", "start"), rend = off(t, "resource", "end");
+	long g_id = dt_member_offset(t, "dax_region", "id"), g_al = dt_member_offset(t, "dax_region", "align"),
+	     g_res = dt_member_offset(t, "dax_region", "res"), g_dev = dt_member_offset(t, "dax_region", "dev"),
+	     rstart = dt_member_offset(t, "resource", "start"), rend = dt_member_offset(t, "resource", "end");
 	if (g_id >= 0 && dt_kptr_ok(dd->region, 8) &&
 	    dt_read_u32(t, dd->region + (uint64_t)g_id, &v) == 0) {
 		dd->region_read = 1;
@@ -226,13 +221,13 @@ static void read_devdax(const struct dt_target *t, struct dt_daxdevs *s, uint64_
  */
 static uint64_t bus_private(const struct dt_target *t, uint64_t bus)
 {
-	long bp = off(t, "bus_type", "p");
+	long bp = dt_member_offset(t, "bus_type", "p");
 	uint64_t p, ksp;
 	if (bp >= 0)
 		return dt_read_u64(t, bus + (uint64_t)bp, &p) == 0 && dt_kptr_ok(p, 8) ? p : 0;
-	long kl = off(t, "kset", "list"), kk = off(t, "kset", "kobj"),
-	     ke = off(t, "kobject", "entry"), ss = off(t, "subsys_private", "subsys"),
-	     sb = off(t, "subsys_private", "bus");
+	long kl = dt_member_offset(t, "kset", "list"), kk = dt_member_offset(t, "kset", "kobj"),
+	     ke = dt_member_offset(t, "kobject", "entry"), ss = dt_member_offset(t, "subsys_private", "subsys"),
+	     sb = dt_member_offset(t, "subsys_private", "bus");
 	if (kl < 0 || kk < 0 || ke < 0 || ss < 0 || sb < 0 || dt_symbol(t, "bus_kset", &ksp) ||
 	    dt_read_u64(t, ksp, &ksp) || !dt_kptr_ok(ksp, 8))
 		return 0;
@@ -254,9 +249,9 @@ static uint64_t bus_private(const struct dt_target *t, uint64_t bus)
 static void walk_dax_bus(const struct dt_target *t, struct dt_daxdevs *s)
 {
 	uint64_t bus, p;
-	long kd = off(t, "subsys_private", "klist_devices"),
-	     kl = off(t, "klist", "k_list"), nn = off(t, "klist_node", "n_node"),
-	     kb = off(t, "device_private", "knode_bus"), dv = off(t, "device_private", "device");
+	long kd = dt_member_offset(t, "subsys_private", "klist_devices"),
+	     kl = dt_member_offset(t, "klist", "k_list"), nn = dt_member_offset(t, "klist_node", "n_node"),
+	     kb = dt_member_offset(t, "device_private", "knode_bus"), dv = dt_member_offset(t, "device_private", "device");
 	if (dt_symbol(t, "dax_bus_type", &bus))
 		return;		/* no device-dax bus in this kernel */
 	if (kd < 0 || kl < 0 || nn < 0 || kb < 0 || dv < 0 || !(p = bus_private(t, bus))) {
@@ -281,7 +276,7 @@ static void read_fs(const struct dt_target *t, const struct dt_layout *l, struct
 {
 	if (!l->super_blocks || l->sb_list < 0)
 		return;
-	long fsi = off(t, "super_block", "s_fs_info");
+	long fsi = dt_member_offset(t, "super_block", "s_fs_info");
 	uint64_t head = l->super_blocks, pos;
 	if (fsi < 0 || dt_read_u64(t, head, &pos))
 		return;
@@ -304,7 +299,7 @@ static void read_fs(const struct dt_target *t, const struct dt_layout *l, struct
 			dt_read_u64(t, sb + (uint64_t)fsi, &x->fs_info);
 			if (ext) {
 				const char *ty = fs[3] == '4' ? "ext4_sb_info" : "ext2_sb_info";
-				long o = off(t, ty, "s_daxdev");
+				long o = dt_member_offset(t, ty, "s_daxdev");
 				if (o < 0)
 					missing(s, "struct %s (module %s): which %s mounts sit on a "
 						   "dax_device is not shown; load it with \"mod -S\"",
@@ -315,8 +310,8 @@ static void read_fs(const struct dt_target *t, const struct dt_layout *l, struct
 				/* ext4/ext2 register no holder (fs_dax_get_by_bdev(.., NULL, NULL)) */
 				x->expect_holder = 0;
 			} else if (xfs) {
-				long o = off(t, "xfs_mount", "m_ddev_targp"),
-				     b = off(t, "xfs_buftarg", "bt_daxdev");
+				long o = dt_member_offset(t, "xfs_mount", "m_ddev_targp"),
+				     b = dt_member_offset(t, "xfs_buftarg", "bt_daxdev");
 				uint64_t bt;
 				if (o < 0 || b < 0)
 					missing(s, "struct xfs_mount/xfs_buftarg (module xfs): which xfs "
@@ -330,7 +325,7 @@ static void read_fs(const struct dt_target *t, const struct dt_layout *l, struct
 				/* xfs_setsize_buftarg: fs_dax_get_by_bdev(bdev, &off, mp, &xfs_dax_holder_operations) */
 				x->expect_holder = x->fs_info;
 			} else {
-				long o = off(t, "erofs_sb_info", "dax_dev");
+				long o = dt_member_offset(t, "erofs_sb_info", "dax_dev");
 				if (o >= 0 && dt_kptr_ok(x->fs_info, 8) &&
 				    dt_read_u64(t, x->fs_info + (uint64_t)o, &x->daxdev) == 0)
 					x->known = 1;
@@ -346,7 +341,7 @@ int dt_daxdevs_collect(const struct dt_target *t, const struct dt_layout *l,
 		       struct dt_daxdevs *s)
 {
 	memset(s, 0, sizeof(*s));
-	long d_inode = off(t, "dax_device", "inode");
+	long d_inode = dt_member_offset(t, "dax_device", "inode");
 	uint64_t sbp;
 	if (dt_symbol(t, "dax_superblock", &sbp) || dt_read_u64(t, sbp, &s->dax_superblock) ||
 	    !dt_kptr_ok(s->dax_superblock, 8)) {
@@ -374,7 +369,7 @@ int dt_daxdevs_collect(const struct dt_target *t, const struct dt_layout *l,
 	/* disks: dax_hosts XArray keyed by struct gendisk * (5.17+) */
 	uint64_t hosts;
 	if (s->n && dt_symbol(t, "dax_hosts", &hosts) == 0) {
-		struct hosts_ctx hc = { t, s, off(t, "gendisk", "disk_name") };
+		struct hosts_ctx hc = { t, s, dt_member_offset(t, "gendisk", "disk_name") };
 		struct dt_walk_limits lim = { .max_nodes = 4096, .max_depth = 12 };
 		struct dt_walk_stats st;
 		dt_tree_walk(t, l, DT_CONT_XARRAY, hosts, &lim, hosts_cb, &hc, &st);

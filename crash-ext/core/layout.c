@@ -4,21 +4,6 @@
 #include <string.h>
 #include "layout.h"
 
-static long off(const struct dt_target *t, const char *type, const char *member)
-{
-	return t->member_offset ? t->member_offset(t->ctx, type, member) : DT_NO;
-}
-
-static long msize(const struct dt_target *t, const char *type, const char *member)
-{
-	return t->member_size ? t->member_size(t->ctx, type, member) : DT_NO;
-}
-
-static long tsize(const struct dt_target *t, const char *type)
-{
-	return t->type_size ? t->type_size(t->ctx, type) : DT_NO;
-}
-
 static int has_sym(const struct dt_target *t, const char *name)
 {
 	uint64_t a;
@@ -73,52 +58,52 @@ const char *dt_refmodel_name(enum dt_refmodel m)
 
 static void probe_tree(const struct dt_target *t, struct dt_layout *l)
 {
-	l->as_host = off(t, "address_space", "host");
-	l->as_nrpages = off(t, "address_space", "nrpages");
-	l->as_flags = off(t, "address_space", "flags");
+	l->as_host = dt_member_offset(t, "address_space", "host");
+	l->as_nrpages = dt_member_offset(t, "address_space", "nrpages");
+	l->as_flags = dt_member_offset(t, "address_space", "flags");
 	/* nrexceptional: v4.8..v5.12; gone with "mm: remove nrexceptional from inode" (v5.13). */
-	l->as_nrexceptional = off(t, "address_space", "nrexceptional");
+	l->as_nrexceptional = dt_member_offset(t, "address_space", "nrexceptional");
 
-	if (tsize(t, "xa_node") > 0) {
+	if (dt_type_size(t, "xa_node") > 0) {
 		/*
 		 * struct xa_node exists from "xarray: Add definition of struct xarray" (f8d5d0cc145c)
 		 * and the page cache became an XArray in the same release, v4.20.
 		 */
 		l->tree = DT_CONT_XARRAY;
-		l->as_i_pages = off(t, "address_space", "i_pages");
-		l->xa_head = off(t, "xarray", "xa_head");
-		l->xa_flags = off(t, "xarray", "xa_flags");
-		l->n_shift = off(t, "xa_node", "shift");
-		l->n_offset = off(t, "xa_node", "offset");
-		l->n_count = off(t, "xa_node", "count");
-		l->n_values = off(t, "xa_node", "nr_values");
-		l->n_parent = off(t, "xa_node", "parent");
-		l->n_array = off(t, "xa_node", "array");
-		l->n_slots = off(t, "xa_node", "slots");
-		l->n_marks = off(t, "xa_node", "marks");
-		l->n_size = tsize(t, "xa_node");
-		long ss = msize(t, "xa_node", "slots");
+		l->as_i_pages = dt_member_offset(t, "address_space", "i_pages");
+		l->xa_head = dt_member_offset(t, "xarray", "xa_head");
+		l->xa_flags = dt_member_offset(t, "xarray", "xa_flags");
+		l->n_shift = dt_member_offset(t, "xa_node", "shift");
+		l->n_offset = dt_member_offset(t, "xa_node", "offset");
+		l->n_count = dt_member_offset(t, "xa_node", "count");
+		l->n_values = dt_member_offset(t, "xa_node", "nr_values");
+		l->n_parent = dt_member_offset(t, "xa_node", "parent");
+		l->n_array = dt_member_offset(t, "xa_node", "array");
+		l->n_slots = dt_member_offset(t, "xa_node", "slots");
+		l->n_marks = dt_member_offset(t, "xa_node", "marks");
+		l->n_size = dt_type_size(t, "xa_node");
+		long ss = dt_member_size(t, "xa_node", "slots");
 		l->chunk_size = ss > 0 ? (int)(ss / 8) : 64;
 		l->radix_shift_nodes = 1;
 		l->era = dt_era_find("4.20");
 		why(l, "tree: XArray (struct xa_node exists: XArray page cache since v4.20, f8d5d0cc145c)");
 	} else {
 		l->tree = DT_CONT_RADIX;
-		l->as_i_pages = off(t, "address_space", "i_pages");
+		l->as_i_pages = dt_member_offset(t, "address_space", "i_pages");
 		int i_pages = l->as_i_pages >= 0;
 		if (!i_pages)	/* b93b016313b3 "page cache: use xa_lock" renamed page_tree (v4.17) */
-			l->as_i_pages = off(t, "address_space", "page_tree");
-		l->xa_head = off(t, "radix_tree_root", "rnode");
-		l->n_shift = off(t, "radix_tree_node", "shift");
-		l->n_offset = off(t, "radix_tree_node", "offset");
-		l->n_count = off(t, "radix_tree_node", "count");
-		l->n_values = off(t, "radix_tree_node", "exceptional");
-		l->n_parent = off(t, "radix_tree_node", "parent");
-		l->n_array = off(t, "radix_tree_node", "root");
-		l->n_slots = off(t, "radix_tree_node", "slots");
-		l->n_marks = off(t, "radix_tree_node", "tags");
-		l->n_size = tsize(t, "radix_tree_node");
-		long ss = msize(t, "radix_tree_node", "slots");
+			l->as_i_pages = dt_member_offset(t, "address_space", "page_tree");
+		l->xa_head = dt_member_offset(t, "radix_tree_root", "rnode");
+		l->n_shift = dt_member_offset(t, "radix_tree_node", "shift");
+		l->n_offset = dt_member_offset(t, "radix_tree_node", "offset");
+		l->n_count = dt_member_offset(t, "radix_tree_node", "count");
+		l->n_values = dt_member_offset(t, "radix_tree_node", "exceptional");
+		l->n_parent = dt_member_offset(t, "radix_tree_node", "parent");
+		l->n_array = dt_member_offset(t, "radix_tree_node", "root");
+		l->n_slots = dt_member_offset(t, "radix_tree_node", "slots");
+		l->n_marks = dt_member_offset(t, "radix_tree_node", "tags");
+		l->n_size = dt_type_size(t, "radix_tree_node");
+		long ss = dt_member_size(t, "radix_tree_node", "slots");
 		l->chunk_size = ss > 0 ? (int)(ss / 8) : 64;
 		l->radix_shift_nodes = l->n_shift >= 0;
 		if (i_pages) {
@@ -143,94 +128,94 @@ static void probe_tree(const struct dt_target *t, struct dt_layout *l)
 
 static void probe_vfs_page(const struct dt_target *t, struct dt_layout *l)
 {
-	l->i_mapping = off(t, "inode", "i_mapping");
-	l->i_flags = off(t, "inode", "i_flags");
-	l->i_mode = off(t, "inode", "i_mode");
-	l->i_ino = off(t, "inode", "i_ino");
-	l->i_sb = off(t, "inode", "i_sb");
-	l->i_sb_list = off(t, "inode", "i_sb_list");
-	l->i_state = off(t, "inode", "i_state");
-	l->i_size = off(t, "inode", "i_size");
-	l->i_data = off(t, "inode", "i_data");
-	l->sb_list = off(t, "super_block", "s_list");
-	l->sb_inodes = off(t, "super_block", "s_inodes");
-	l->sb_id = off(t, "super_block", "s_id");
-	l->sb_type = off(t, "super_block", "s_type");
-	l->sb_bdev = off(t, "super_block", "s_bdev");
-	l->fst_name = off(t, "file_system_type", "name");
-	l->f_mapping = off(t, "file", "f_mapping");
-	l->f_inode = off(t, "file", "f_inode");
-	l->d_inode = off(t, "dentry", "d_inode");
-	long dn = off(t, "dentry", "d_name"), qn = off(t, "qstr", "name");
+	l->i_mapping = dt_member_offset(t, "inode", "i_mapping");
+	l->i_flags = dt_member_offset(t, "inode", "i_flags");
+	l->i_mode = dt_member_offset(t, "inode", "i_mode");
+	l->i_ino = dt_member_offset(t, "inode", "i_ino");
+	l->i_sb = dt_member_offset(t, "inode", "i_sb");
+	l->i_sb_list = dt_member_offset(t, "inode", "i_sb_list");
+	l->i_state = dt_member_offset(t, "inode", "i_state");
+	l->i_size = dt_member_offset(t, "inode", "i_size");
+	l->i_data = dt_member_offset(t, "inode", "i_data");
+	l->sb_list = dt_member_offset(t, "super_block", "s_list");
+	l->sb_inodes = dt_member_offset(t, "super_block", "s_inodes");
+	l->sb_id = dt_member_offset(t, "super_block", "s_id");
+	l->sb_type = dt_member_offset(t, "super_block", "s_type");
+	l->sb_bdev = dt_member_offset(t, "super_block", "s_bdev");
+	l->fst_name = dt_member_offset(t, "file_system_type", "name");
+	l->f_mapping = dt_member_offset(t, "file", "f_mapping");
+	l->f_inode = dt_member_offset(t, "file", "f_inode");
+	l->d_inode = dt_member_offset(t, "dentry", "d_inode");
+	long dn = dt_member_offset(t, "dentry", "d_name"), qn = dt_member_offset(t, "qstr", "name");
 	l->d_name_name = dn >= 0 && qn >= 0 ? dn + qn : DT_NO;
 	/* S_DAX is a #define: 1 << 13 in include/linux/fs.h since DAX arrived (v4.0). */
 	l->s_dax = 1 << 13;
 
-	l->page_size = tsize(t, "page");
-	l->pg_flags = off(t, "page", "flags");
-	l->pg_compound_head = off(t, "page", "compound_head");
-	l->pg_mapping = off(t, "page", "mapping");
-	l->pg_index = off(t, "page", "index");
+	l->page_size = dt_type_size(t, "page");
+	l->pg_flags = dt_member_offset(t, "page", "flags");
+	l->pg_compound_head = dt_member_offset(t, "page", "compound_head");
+	l->pg_mapping = dt_member_offset(t, "page", "mapping");
+	l->pg_index = dt_member_offset(t, "page", "index");
 	/*
 	 * page->pgmap: in the lru union (offset 0x20) before Willy's struct page rework, in the
 	 * ZONE_DEVICE struct at offset 8 from v4.18; DWARF gives whichever is there.
 	 */
-	l->pg_pgmap = off(t, "page", "pgmap");
-	l->pg_mapcount = off(t, "page", "_mapcount");
-	l->pg_refcount = off(t, "page", "_refcount");
+	l->pg_pgmap = dt_member_offset(t, "page", "pgmap");
+	l->pg_mapcount = dt_member_offset(t, "page", "_mapcount");
+	l->pg_refcount = dt_member_offset(t, "page", "_refcount");
 	if (l->pg_refcount < 0)	/* "mm: rename _count, field of the struct page, to _refcount" (v4.6) */
-		l->pg_refcount = off(t, "page", "_count");
+		l->pg_refcount = dt_member_offset(t, "page", "_count");
 }
 
 static void probe_pgmap(const struct dt_target *t, struct dt_layout *l)
 {
-	l->pm_size = tsize(t, "dev_pagemap");
-	l->pm_altmap = off(t, "dev_pagemap", "altmap");
-	l->pm_ref = off(t, "dev_pagemap", "ref");
-	l->pm_ref_size = msize(t, "dev_pagemap", "ref");
+	l->pm_size = dt_type_size(t, "dev_pagemap");
+	l->pm_altmap = dt_member_offset(t, "dev_pagemap", "altmap");
+	l->pm_ref = dt_member_offset(t, "dev_pagemap", "ref");
+	l->pm_ref_size = dt_member_size(t, "dev_pagemap", "ref");
 	/* "memremap: remove support for external pgmap refcounts" embedded the ref (v5.17). */
 	l->pm_ref_is_ptr = l->pm_ref_size == 8;
-	l->pm_done = off(t, "dev_pagemap", "done");
-	l->pm_type = off(t, "dev_pagemap", "type");
-	l->pm_flags = off(t, "dev_pagemap", "flags");
-	l->pm_vmemmap_shift = off(t, "dev_pagemap", "vmemmap_shift");
-	l->pm_ops = off(t, "dev_pagemap", "ops");
-	l->pm_owner = off(t, "dev_pagemap", "owner");
+	l->pm_done = dt_member_offset(t, "dev_pagemap", "done");
+	l->pm_type = dt_member_offset(t, "dev_pagemap", "type");
+	l->pm_flags = dt_member_offset(t, "dev_pagemap", "flags");
+	l->pm_vmemmap_shift = dt_member_offset(t, "dev_pagemap", "vmemmap_shift");
+	l->pm_ops = dt_member_offset(t, "dev_pagemap", "ops");
+	l->pm_owner = dt_member_offset(t, "dev_pagemap", "owner");
 	/* "mm/memremap_pages: convert to 'struct range'" (v5.10) replaced res by range(s). */
-	l->pm_nr_range = off(t, "dev_pagemap", "nr_range");
-	l->pm_range = off(t, "dev_pagemap", "range");
+	l->pm_nr_range = dt_member_offset(t, "dev_pagemap", "nr_range");
+	l->pm_range = dt_member_offset(t, "dev_pagemap", "range");
 	if (l->pm_range < 0)
-		l->pm_range = off(t, "dev_pagemap", "ranges");
-	l->pm_res = off(t, "dev_pagemap", "res");
-	l->pm_res_is_ptr = msize(t, "dev_pagemap", "res") == 8;
-	l->range_size = tsize(t, "range");
-	l->range_start = off(t, "range", "start");
-	l->range_end = off(t, "range", "end");
-	l->res_start = off(t, "resource", "start");
-	l->res_end = off(t, "resource", "end");
-	l->am_base_pfn = off(t, "vmem_altmap", "base_pfn");
-	l->am_end_pfn = off(t, "vmem_altmap", "end_pfn");
-	l->am_reserve = off(t, "vmem_altmap", "reserve");
-	l->am_free = off(t, "vmem_altmap", "free");
-	l->am_align = off(t, "vmem_altmap", "align");
-	l->am_alloc = off(t, "vmem_altmap", "alloc");
-	l->completion_done = off(t, "completion", "done");
+		l->pm_range = dt_member_offset(t, "dev_pagemap", "ranges");
+	l->pm_res = dt_member_offset(t, "dev_pagemap", "res");
+	l->pm_res_is_ptr = dt_member_size(t, "dev_pagemap", "res") == 8;
+	l->range_size = dt_type_size(t, "range");
+	l->range_start = dt_member_offset(t, "range", "start");
+	l->range_end = dt_member_offset(t, "range", "end");
+	l->res_start = dt_member_offset(t, "resource", "start");
+	l->res_end = dt_member_offset(t, "resource", "end");
+	l->am_base_pfn = dt_member_offset(t, "vmem_altmap", "base_pfn");
+	l->am_end_pfn = dt_member_offset(t, "vmem_altmap", "end_pfn");
+	l->am_reserve = dt_member_offset(t, "vmem_altmap", "reserve");
+	l->am_free = dt_member_offset(t, "vmem_altmap", "free");
+	l->am_align = dt_member_offset(t, "vmem_altmap", "align");
+	l->am_alloc = dt_member_offset(t, "vmem_altmap", "alloc");
+	l->completion_done = dt_member_offset(t, "completion", "done");
 
 	/* percpu_ref: "percpu_ref: reduce memory footprint of percpu_ref in fast path"
 	 * (2b0d3d3e4fcf, v5.9) moved count/release/confirm_switch into percpu_ref_data. */
-	l->pr_pcp = off(t, "percpu_ref", "percpu_count_ptr");
-	l->pr_data = off(t, "percpu_ref", "data");
+	l->pr_pcp = dt_member_offset(t, "percpu_ref", "percpu_count_ptr");
+	l->pr_data = dt_member_offset(t, "percpu_ref", "data");
 	l->pref_split = l->pr_data >= 0;
 	if (l->pref_split) {
-		l->prd_count = off(t, "percpu_ref_data", "count");
-		l->prd_release = off(t, "percpu_ref_data", "release");
-		l->prd_confirm = off(t, "percpu_ref_data", "confirm_switch");
-		l->prd_ref = off(t, "percpu_ref_data", "ref");
+		l->prd_count = dt_member_offset(t, "percpu_ref_data", "count");
+		l->prd_release = dt_member_offset(t, "percpu_ref_data", "release");
+		l->prd_confirm = dt_member_offset(t, "percpu_ref_data", "confirm_switch");
+		l->prd_ref = dt_member_offset(t, "percpu_ref_data", "ref");
 		l->pr_count = l->pr_release = l->pr_confirm = DT_NO;
 	} else {
-		l->pr_count = off(t, "percpu_ref", "count");
-		l->pr_release = off(t, "percpu_ref", "release");
-		l->pr_confirm = off(t, "percpu_ref", "confirm_switch");
+		l->pr_count = dt_member_offset(t, "percpu_ref", "count");
+		l->pr_release = dt_member_offset(t, "percpu_ref", "release");
+		l->pr_confirm = dt_member_offset(t, "percpu_ref", "confirm_switch");
 		l->prd_count = l->prd_release = l->prd_confirm = l->prd_ref = DT_NO;
 	}
 

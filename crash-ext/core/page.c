@@ -3,11 +3,6 @@
 #include <string.h>
 #include "page.h"
 
-static long off(const struct dt_target *t, const char *type, const char *member)
-{
-	return t->member_offset ? t->member_offset(t->ctx, type, member) : DT_NO;
-}
-
 /* include/trace/events/mmflags.h names, looked up as PG_<name> enumerators */
 static const char *const pgflags[] = {
 	"locked", "waiters", "error", "referenced", "uptodate", "dirty", "lru", "active",
@@ -100,7 +95,7 @@ static void describe_mapping(const struct dt_target *t, const struct dt_layout *
 		pi->mapping_kind = 2;
 		return;
 	}
-	long ops = off(t, "address_space", "a_ops");
+	long ops = dt_member_offset(t, "address_space", "a_ops");
 	if (dt_read_u64(t, m + (uint64_t)l->as_host, &pi->host) ||
 	    (ops >= 0 && dt_read_u64(t, m + (uint64_t)ops, &pi->a_ops))) {
 		pi->mapping_kind = 3;
@@ -117,7 +112,7 @@ static void describe_mapping(const struct dt_target *t, const struct dt_layout *
 	}
 	pi->mapping_kind = 1;
 	dt_read_u64(t, pi->host + (uint64_t)l->i_ino, &pi->ino);
-	long idn = off(t, "inode", "i_dentry"), alias = off(t, "dentry", "d_u");
+	long idn = dt_member_offset(t, "inode", "i_dentry"), alias = dt_member_offset(t, "dentry", "d_u");
 	uint64_t first;
 	if (idn >= 0 && alias >= 0 && dt_read_u64(t, pi->host + (uint64_t)idn, &first) == 0 &&
 	    dt_kptr_ok(first, 8)) {
@@ -158,16 +153,16 @@ int dt_page_describe(const struct dt_target *t, const struct dt_layout *l, uint6
 	pi->mapcount = pi->p.mapcount_raw + 1;
 	if (pi->compound) {
 		/* the first tail page holds order, compound mapcount and pincount (6.1) */
-		long o_ord = off(t, "page", "compound_order"), o_map = off(t, "page", "compound_mapcount"),
-		     o_pin = off(t, "page", "compound_pincount");
+		long o_ord = dt_member_offset(t, "page", "compound_order"), o_map = dt_member_offset(t, "page", "compound_mapcount"),
+		     o_pin = dt_member_offset(t, "page", "compound_pincount");
 		uint64_t t1 = pi->head + (uint64_t)l->page_size;
 		uint8_t ord;
 		uint32_t v;
 		pi->folio_wording = o_pin < 0;
 		if (o_ord < 0) {
-			o_ord = off(t, "folio", "_folio_order");
-			o_map = off(t, "folio", "_entire_mapcount");
-			o_pin = off(t, "folio", "_pincount");
+			o_ord = dt_member_offset(t, "folio", "_folio_order");
+			o_map = dt_member_offset(t, "folio", "_entire_mapcount");
+			o_pin = dt_member_offset(t, "folio", "_pincount");
 			t1 = pi->head;	/* folio offsets count from the head */
 		}
 		if (o_ord >= 0 && dt_read_u8(t, t1 + (uint64_t)o_ord, &ord) == 0) {

@@ -70,3 +70,18 @@ const char *dt_symname(const struct dt_target *t, uint64_t addr, char *buf, size
 		return NULL;
 	return t->symbol_name(t->ctx, addr, buf, len);
 }
+
+long dt_member_offset(const struct dt_target *t, const char *type, const char *member)
+{
+	return t->member_offset ? t->member_offset(t->ctx, type, member) : -1;
+}
+
+long dt_member_size(const struct dt_target *t, const char *type, const char *member)
+{
+	return t->member_size ? t->member_size(t->ctx, type, member) : -1;
+}
+
+long dt_type_size(const struct dt_target *t, const char *type)
+{
+	return t->type_size ? t->type_size(t->ctx, type) : -1;
+}

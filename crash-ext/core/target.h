@@ -48,6 +48,10 @@ int dt_read_str(const struct dt_target *t, uint64_t addr, char *buf, size_t len)
 int dt_symbol(const struct dt_target *t, const char *name, uint64_t *addr);
 int dt_enum(const struct dt_target *t, const char *name, long *v);
 const char *dt_symname(const struct dt_target *t, uint64_t addr, char *buf, size_t len);
+/* Member offset / member size / type size from the front end's debuginfo; -1 if absent. */
+long dt_member_offset(const struct dt_target *t, const char *type, const char *member);
+long dt_member_size(const struct dt_target *t, const char *type, const char *member);
+long dt_type_size(const struct dt_target *t, const char *type);
 
 /* Little-endian field access into a buffer already read. */
 static inline uint64_t dt_get_u64(const void *buf, long off)

@@ -14,74 +14,59 @@
 #define DT_FDS_MAX 65536
 #define DT_PIPE_SLOTS_MAX 4096
 
-static long off(const struct dt_target *t, const char *type, const char *member)
-{
-	return t->member_offset ? t->member_offset(t->ctx, type, member) : DT_NO;
-}
-
-static long msize(const struct dt_target *t, const char *type, const char *member)
-{
-	return t->member_size ? t->member_size(t->ctx, type, member) : DT_NO;
-}
-
-static long tsize(const struct dt_target *t, const char *type)
-{
-	return t->type_size ? t->type_size(t->ctx, type) : DT_NO;
-}
-
 int dt_tasks_probe(const struct dt_target *t, struct dt_tlayout *tl)
 {
 	memset(tl, 0, sizeof(*tl));
-	tl->t_tasks = off(t, "task_struct", "tasks");
-	tl->t_thread_group = off(t, "task_struct", "thread_group");
-	tl->t_pid = off(t, "task_struct", "pid");
-	tl->t_tgid = off(t, "task_struct", "tgid");
-	tl->t_comm = off(t, "task_struct", "comm");
-	tl->t_stack = off(t, "task_struct", "stack");
+	tl->t_tasks = dt_member_offset(t, "task_struct", "tasks");
+	tl->t_thread_group = dt_member_offset(t, "task_struct", "thread_group");
+	tl->t_pid = dt_member_offset(t, "task_struct", "pid");
+	tl->t_tgid = dt_member_offset(t, "task_struct", "tgid");
+	tl->t_comm = dt_member_offset(t, "task_struct", "comm");
+	tl->t_stack = dt_member_offset(t, "task_struct", "stack");
 	/* "sched: Change task_struct::state" (2f064a59a11f, v5.14) renamed state to __state */
-	tl->t_state = off(t, "task_struct", "__state");
-	tl->t_state_size = msize(t, "task_struct", "__state");
+	tl->t_state = dt_member_offset(t, "task_struct", "__state");
+	tl->t_state_size = dt_member_size(t, "task_struct", "__state");
 	if (tl->t_state < 0) {
-		tl->t_state = off(t, "task_struct", "state");
-		tl->t_state_size = msize(t, "task_struct", "state");
+		tl->t_state = dt_member_offset(t, "task_struct", "state");
+		tl->t_state_size = dt_member_size(t, "task_struct", "state");
 	}
-	tl->t_thread = off(t, "task_struct", "thread");
-	long sp = off(t, "thread_struct", "sp");	/* x86_64 */
+	tl->t_thread = dt_member_offset(t, "task_struct", "thread");
+	long sp = dt_member_offset(t, "thread_struct", "sp");	/* x86_64 */
 	tl->th_sp = tl->t_thread >= 0 && sp >= 0 ? tl->t_thread + sp : DT_NO;
-	tl->t_files = off(t, "task_struct", "files");
-	tl->fs_fdt = off(t, "files_struct", "fdt");
-	tl->fdt_max_fds = off(t, "fdtable", "max_fds");
-	tl->fdt_fd = off(t, "fdtable", "fd");
-	tl->f_inode = off(t, "file", "f_inode");
-	tl->i_mode = off(t, "inode", "i_mode");
-	tl->i_pipe = off(t, "inode", "i_pipe");
-	tl->pi_bufs = off(t, "pipe_inode_info", "bufs");
+	tl->t_files = dt_member_offset(t, "task_struct", "files");
+	tl->fs_fdt = dt_member_offset(t, "files_struct", "fdt");
+	tl->fdt_max_fds = dt_member_offset(t, "fdtable", "max_fds");
+	tl->fdt_fd = dt_member_offset(t, "fdtable", "fd");
+	tl->f_inode = dt_member_offset(t, "file", "f_inode");
+	tl->i_mode = dt_member_offset(t, "inode", "i_mode");
+	tl->i_pipe = dt_member_offset(t, "inode", "i_pipe");
+	tl->pi_bufs = dt_member_offset(t, "pipe_inode_info", "bufs");
 	/* "pipe: Use head and tail pointers for the ring, not cursor and length" (8cefc107ca54, v5.5) */
-	tl->pi_ring_size = off(t, "pipe_inode_info", "ring_size");
-	tl->pi_head = off(t, "pipe_inode_info", "head");
-	tl->pi_tail = off(t, "pipe_inode_info", "tail");
-	tl->pi_nrbufs = off(t, "pipe_inode_info", "nrbufs");
-	tl->pi_curbuf = off(t, "pipe_inode_info", "curbuf");
-	tl->pi_buffers = off(t, "pipe_inode_info", "buffers");
-	tl->pb_page = off(t, "pipe_buffer", "page");
-	tl->pb_offset = off(t, "pipe_buffer", "offset");
-	tl->pb_len = off(t, "pipe_buffer", "len");
-	tl->pb_ops = off(t, "pipe_buffer", "ops");
-	tl->pb_size = tsize(t, "pipe_buffer");
-	tl->pg_compound_head = off(t, "page", "compound_head");
-	tl->wqh_head = off(t, "wait_queue_head", "head");
-	tl->wqh_size = tsize(t, "wait_queue_head");
-	tl->wqe_private = off(t, "wait_queue_entry", "private");
-	tl->wqe_func = off(t, "wait_queue_entry", "func");
-	tl->wqe_entry = off(t, "wait_queue_entry", "entry");
-	tl->wbq_key = off(t, "wait_bit_queue_entry", "key");
-	tl->wbq_wq_entry = off(t, "wait_bit_queue_entry", "wq_entry");
-	tl->wbk_flags = off(t, "wait_bit_key", "flags");
-	tl->wbk_bit_nr = off(t, "wait_bit_key", "bit_nr");
-	tl->weq_wait = off(t, "wait_exceptional_entry_queue", "wait");
-	tl->weq_key = off(t, "wait_exceptional_entry_queue", "key");
-	tl->eek_xa = off(t, "exceptional_entry_key", "xa");
-	tl->eek_entry_start = off(t, "exceptional_entry_key", "entry_start");
+	tl->pi_ring_size = dt_member_offset(t, "pipe_inode_info", "ring_size");
+	tl->pi_head = dt_member_offset(t, "pipe_inode_info", "head");
+	tl->pi_tail = dt_member_offset(t, "pipe_inode_info", "tail");
+	tl->pi_nrbufs = dt_member_offset(t, "pipe_inode_info", "nrbufs");
+	tl->pi_curbuf = dt_member_offset(t, "pipe_inode_info", "curbuf");
+	tl->pi_buffers = dt_member_offset(t, "pipe_inode_info", "buffers");
+	tl->pb_page = dt_member_offset(t, "pipe_buffer", "page");
+	tl->pb_offset = dt_member_offset(t, "pipe_buffer", "offset");
+	tl->pb_len = dt_member_offset(t, "pipe_buffer", "len");
+	tl->pb_ops = dt_member_offset(t, "pipe_buffer", "ops");
+	tl->pb_size = dt_type_size(t, "pipe_buffer");
+	tl->pg_compound_head = dt_member_offset(t, "page", "compound_head");
+	tl->wqh_head = dt_member_offset(t, "wait_queue_head", "head");
+	tl->wqh_size = dt_type_size(t, "wait_queue_head");
+	tl->wqe_private = dt_member_offset(t, "wait_queue_entry", "private");
+	tl->wqe_func = dt_member_offset(t, "wait_queue_entry", "func");
+	tl->wqe_entry = dt_member_offset(t, "wait_queue_entry", "entry");
+	tl->wbq_key = dt_member_offset(t, "wait_bit_queue_entry", "key");
+	tl->wbq_wq_entry = dt_member_offset(t, "wait_bit_queue_entry", "wq_entry");
+	tl->wbk_flags = dt_member_offset(t, "wait_bit_key", "flags");
+	tl->wbk_bit_nr = dt_member_offset(t, "wait_bit_key", "bit_nr");
+	tl->weq_wait = dt_member_offset(t, "wait_exceptional_entry_queue", "wait");
+	tl->weq_key = dt_member_offset(t, "wait_exceptional_entry_queue", "key");
+	tl->eek_xa = dt_member_offset(t, "exceptional_entry_key", "xa");
+	tl->eek_entry_start = dt_member_offset(t, "exceptional_entry_key", "entry_start");
 	/* THREAD_SIZE: 16 KiB on x86_64 since v3.15 (6538b8ea886e); KASAN doubles it */
 	tl->thread_size = 16384;
 	if (dt_symbol(t, "init_task", &tl->init_task) || tl->t_tasks < 0 || tl->t_pid < 0 ||

@@ -46,24 +46,31 @@ key=$( { cat "$kdir/versions"
 out=$DT_CACHE/guest/$(basename "$kdir")/$key
 if [ -f "$out/.complete" ]; then echo "$out"; exit 0; fi
 rm -rf "$out" && mkdir -p "$out"
-# The module is built in a scratch copy so the source tree stays clean.
+# The modules are built in scratch copies so the source tree stays clean: daxtruth (the
+# read-only ground-truth reporter) and daxfault (the test-only fault injector of the bug
+# replicas, docs/replicas.md).
 hdr=$(ls -d "$kdir"/usr/src/linux-headers-*-amd64 | head -1)
-cp -r "$guest/daxtruth" "$out/daxtruth-src"
 # No BTF for a test module: 6.12+ headers would run pahole (not installed) for it.
 nobtf=CONFIG_DEBUG_INFO_BTF_MODULES=
-if [ -n "$build_suite" ]; then
-	# The kernel's headers and kbuild tools are bound into the chroot at the same path.
-	"$DT_SCRIPTS/toolchroot.sh" run "$build_suite" --bind "$kdir" --bind "$out" -- \
-		make -s -C "$hdr" M="$out/daxtruth-src" "$nobtf" modules > "$out/daxtruth-build.log" 2>&1 </dev/null
-else
-	# Debian's headers name the compiler the kernel was built with (gcc-N); a kernel of
-	# another suite (bullseye: gcc-10) is built with this machine's gcc instead.
-	cc=$(sed -n 's/^CC = .*\(gcc-[0-9]*\)$/\1/p' "$hdr/.kernelvariables" 2>/dev/null)
-	ccopt=()
-	command -v "${cc:-gcc}" >/dev/null || ccopt=(CC=gcc)
-	make -s -C "$hdr" M="$out/daxtruth-src" ${ccopt[@]+"${ccopt[@]}"} "$nobtf" modules > "$out/daxtruth-build.log" 2>&1
-fi || { cat "$out/daxtruth-build.log" >&2; die "daxtruth.ko does not build for $release"; }
-cp "$out/daxtruth-src/daxtruth.ko" "$out/daxtruth.ko"
+build_module() { # NAME: $guest/NAME -> $out/NAME.ko
+	local m=$1
+	cp -r "$guest/$m" "$out/$m-src"
+	if [ -n "$build_suite" ]; then
+		# The kernel's headers and kbuild tools are bound into the chroot at the same path.
+		"$DT_SCRIPTS/toolchroot.sh" run "$build_suite" --bind "$kdir" --bind "$out" -- \
+			make -s -C "$hdr" M="$out/$m-src" "$nobtf" modules > "$out/$m-build.log" 2>&1 </dev/null
+	else
+		# Debian's headers name the compiler the kernel was built with (gcc-N); a kernel of
+		# another suite (bullseye: gcc-10) is built with this machine's gcc instead.
+		local cc ccopt=()
+		cc=$(sed -n 's/^CC = .*\(gcc-[0-9]*\)$/\1/p' "$hdr/.kernelvariables" 2>/dev/null)
+		command -v "${cc:-gcc}" >/dev/null || ccopt=(CC=gcc)
+		make -s -C "$hdr" M="$out/$m-src" ${ccopt[@]+"${ccopt[@]}"} "$nobtf" modules > "$out/$m-build.log" 2>&1
+	fi || { cat "$out/$m-build.log" >&2; die "$m.ko does not build for $release"; }
+	cp "$out/$m-src/$m.ko" "$out/$m.ko"
+}
+build_module daxtruth
+build_module daxfault
 gcc -Wall -Wextra -O2 -static -o "$out/daxhold" "$guest/scenarios/daxhold.c"
 CAPTURE_SUITE=$capture_suite "$DT_SCRIPTS/build-initramfs.sh" "$kdir" "$out"
 touch "$out/.complete"

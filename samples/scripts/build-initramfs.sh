@@ -101,8 +101,9 @@ add_bin "$root" ndctl daxctl mkfs.ext4 mke2fs mkfs.xfs kexec
 # pvpanic: 5.10 has one pvpanic module; 5.12+ split it into pvpanic_pci/pvpanic_mmio (which
 # depend on pvpanic).
 add_modules "$root" virtio_pci virtio_blk crc32c_generic? ext4 xfs qemu_fw_cfg \
-	pvpanic pvpanic_pci? pvpanic_mmio? nfit nd_pmem dax_pmem device_dax
+	pvpanic pvpanic_pci? pvpanic_mmio? nfit nd_pmem dax_pmem device_dax brd 9p? 9pnet_virtio?
 install -D -m 644 "$build/daxtruth.ko" "$root/lib/daxtruth.ko"
+install -D -m 644 "$build/daxfault.ko" "$root/lib/daxfault.ko"
 install -D -m 755 "$build/daxhold" "$root/bin/daxhold"
 mkdir -p "$root/scenarios"
 install -m 755 "$guest"/scenarios/*.sh "$root/scenarios/"

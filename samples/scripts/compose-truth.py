@@ -8,6 +8,7 @@ kernel state is copied from the guest's records -- the daxtruth module's answers
 """
 import json
 import os
+import re
 import sys
 
 SCHEMA = "daxtriage-truth/1"
@@ -32,6 +33,38 @@ def read_versions(path):
         elif key:
             out[key] = val
     return out
+
+
+def panic_record(path):
+    """The crashed kernel's own words about why it went down, copied from its log (dmesg.txt,
+    written in the capture kernel by makedumpfile --dump-dmesg from the dump's memory): the
+    first oops's BUG line, fault address (as printed), kernel RIP and task, and the panic line.
+    None if the log was not saved."""
+    if not os.path.exists(path):
+        return None
+    rec = {"log": "dmesg.txt (makedumpfile --dump-dmesg in the capture kernel)",
+           "bug": None, "address": None, "cr2": None, "rip": None, "pid": None, "comm": None,
+           "panic": None}
+    for raw in open(path, errors="replace"):
+        line = re.sub(r"^\[[^]]*\]\s*", "", raw.rstrip("\n"))
+        if line.startswith("Kernel panic - not syncing:") and rec["panic"] is None:
+            rec["panic"] = line
+        if rec["bug"] is None:
+            if line.startswith("BUG: ") or line.startswith("Oops: "):
+                rec["bug"] = line
+                m = re.search(r"address: ([0-9a-f]+)", line)
+                if m:
+                    rec["address"] = "0x%x" % int(m.group(1), 16)
+            continue
+        m = re.match(r"CPU: \d+ PID: (\d+) Comm: (\S+)", line)
+        if m and rec["pid"] is None:
+            rec["pid"], rec["comm"] = int(m.group(1)), m.group(2)
+        if line.startswith("RIP: 0010:") and rec["rip"] is None:
+            rec["rip"] = line[len("RIP: 0010:"):].strip()
+        m = re.match(r"CR2: ([0-9a-f]+)", line)
+        if m and rec["cr2"] is None:
+            rec["cr2"] = "0x%x" % int(m.group(1), 16)
+    return rec
 
 
 def main():
@@ -75,6 +108,9 @@ def main():
         "namespaces": load_json(os.path.join(g, "ndctl.json")),
         "mounts": [l.split()[:4] for l in open(os.path.join(g, "mounts.txt"))
                    if l.startswith("/dev/pmem")],
+        "other_mounts": [l.split()[:4] for l in open(os.path.join(g, "mounts.txt"))
+                         if l.startswith("/dev/") and not l.startswith("/dev/pmem")],
+        "panic": panic_record(os.path.join(d, "dmesg.txt")),
     }
     tmp = os.path.join(d, "truth.json.tmp")
     with open(tmp, "w") as f:

@@ -49,26 +49,36 @@ while read -r set suite meta words; do
 	for s in $scenarios; do
 		[ "$only" = "  " ] || [[ $only == *" $s "* ]] || continue
 		dir=$outroot/$release/$s
-		if [ -f "$dir/truth.json" ] && grep -q "\"guest_build\": \"$gkey\"" "$dir/run.json" 2>/dev/null; then
+		extra=() tag="" cached=$cache/$s
+		case $s in
+		fsdax-ext4|devdax) extra=(--qmp-snapshot) ;;
+		live)	# The live smoke test runs this tree's drgn front end in the guest: its outputs
+			# are only valid for that code, so the code is part of the sample's key.
+			# (the same hash as tests/test_live.py: C-locale file order)
+			tag=drgn-$(export LC_ALL=C; cat "$DT_TOP"/drgn/daxtriage.py "$DT_TOP"/drgn/daxtriage/*.py \
+				"$DT_TOP"/share/*.json | sha256sum | cut -c1-16)
+			cached=$cache/$s-$tag
+			extra=(--live-drgn "$DT_TOP" --memory 3G --tag "$tag") ;;
+		esac
+		if [ -f "$dir/truth.json" ] && grep -q "\"guest_build\": \"$gkey\"" "$dir/run.json" 2>/dev/null &&
+		   { [ -z "$tag" ] || grep -q "\"tag\": \"$tag\"" "$dir/run.json"; }; then
 			continue
 		fi
-		if [ -f "$cache/$s/truth.json" ]; then
+		if [ -f "$cached/truth.json" ]; then
 			rm -rf "$dir" && mkdir -p "$(dirname "$dir")"
-			cp -al "$cache/$s" "$dir" 2>/dev/null || cp -a "$cache/$s" "$dir"
+			cp -al "$cached" "$dir" 2>/dev/null || cp -a "$cached" "$dir"
 			say "$release/$s: from the cache"
 			continue
 		fi
-		qmp=()
-		case $s in fsdax-ext4|devdax) qmp=(--qmp-snapshot) ;; esac
 		if /usr/bin/python3 "$DT_SCRIPTS/run-scenario.py" --kernel-dir "$kdir" --guest-dir "$gdir" \
 			--scenario "$s" --out "$dir" --guest-build "$gkey" --dumplevel "$dumplevel" \
-			${qmp[@]+"${qmp[@]}"} </dev/null &&
+			${extra[@]+"${extra[@]}"} </dev/null &&
 		   /usr/bin/python3 "$DT_SCRIPTS/compose-truth.py" "$dir"; then
 			# Keep it for later clones; drop samples of older guest builds of this kernel.
 			mkdir -p "$cache"
 			find "$(dirname "$cache")" -mindepth 1 -maxdepth 1 ! -name "$gkey" -exec rm -rf {} +
-			rm -rf "$cache/$s.tmp"
-			cp -a "$dir" "$cache/$s.tmp" && mv "$cache/$s.tmp" "$cache/$s"
+			rm -rf "$cached.tmp" "$cache/$s"-drgn-*
+			cp -a "$dir" "$cached.tmp" && mv "$cached.tmp" "$cached"
 		else
 			say "sample $release/$s FAILED"
 			rm -f "$dir/truth.json"

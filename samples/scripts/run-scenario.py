@@ -121,6 +121,10 @@ def main():
     ap.add_argument("--dumplevel", default="31")
     ap.add_argument("--memory", default="2G")
     ap.add_argument("--guest-build", default="", help="cache key of the guest build (recorded)")
+    ap.add_argument("--live-drgn", metavar="REPO",
+                    help="share this machine's root read-only with the guest (virtio-9p) so the "
+                         "scenario can run REPO's drgn front end on the live guest kernel")
+    ap.add_argument("--tag", default="", help="recorded in run.json (what else the sample depends on)")
     args = ap.parse_args()
 
     out = os.path.abspath(args.out)
@@ -159,12 +163,19 @@ def main():
             "-serial", "chardev:chan",
             "-qmp", f"unix:{qmp_path},server=on,wait=off",
             "-drive", f"file={disk},if=virtio,format=raw"]
+    if args.live_drgn:
+        # The guest chroots into this machine's root to run python3 + drgn + the repository
+        # as they are here; read-only, so the guest cannot change anything on the host.
+        qemu += ["-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on"]
+        qemu[qemu.index("-append") + 1] += (f" daxtriage.live={os.path.abspath(args.live_drgn)}"
+                                             f" daxtriage.kdir={kdir}")
     log(f"{args.scenario}: booting ({accname})")
     proc = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     status = "failed"
     try:
-        deadline = time.time() + HELD_TIMEOUT
+        # The live drgn run loads vmlinux debuginfo over 9p under TCG: minutes.
+        deadline = time.time() + HELD_TIMEOUT * (3 if args.live_drgn else 1)
         chan = connect_unix(chan_path, deadline)
         qmp = Qmp(qmp_path)
         chan.settimeout(1.0)
@@ -232,6 +243,8 @@ def main():
     debugfs_get(disk, "/vmcore", os.path.join(work, "vmcore"))
     debugfs_get(disk, "/makedumpfile.log", os.path.join(work, "makedumpfile.log"))
     debugfs_get(disk, "/capture-dmesg.txt", os.path.join(work, "capture-dmesg.txt"))
+    # The crashed kernel's own log (makedumpfile --dump-dmesg in the capture kernel).
+    debugfs_get(disk, "/dmesg.txt", os.path.join(work, "dmesg.txt"))
     debugfs_get(disk, "/guest", work, tree=True)
     if not os.path.getsize(os.path.join(work, "vmcore")):
         raise SystemExit(f"samples: {args.scenario}: no vmcore was written; see {work}/makedumpfile.log")
@@ -246,7 +259,8 @@ def main():
     with open(os.path.join(work, "run.json"), "w") as f:
         json.dump({"scenario": args.scenario, "accel": accname, "qemu": qemu,
                    "dumplevel": int(args.dumplevel), "qmp_snapshot": args.qmp_snapshot,
-                   "guest_build": args.guest_build, "boot_attempts": ATTEMPTS["n"],
+                   "guest_build": args.guest_build, "tag": args.tag,
+                   "boot_attempts": ATTEMPTS["n"],
                    "seconds": {"to_held": round(t["held"] - t["start"], 1),
                                "panic_to_poweroff": round(t["done"] - t["panic"], 1),
                                "total": round(time.time() - t["start"], 1)}}, f, indent=1)

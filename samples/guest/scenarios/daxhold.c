@@ -7,6 +7,10 @@
  *   daxhold fs DIR        [--panic-on-usr1] --out FILE --ready FILE
  *   daxhold devdax DEV                        --out FILE --ready FILE
  *   daxhold truncate DIR                      --out FILE --ready FILE
+ *   daxhold leak DAXDEV | refexit DAXDEV | nulldax DIR | floor DIR | entrylock DIR
+ *                                             --out FILE --ready FILE
+ *     the bug replicas (docs/replicas.md): the same, plus faults injected through the
+ *     test-only daxfault module (/proc/daxfault), whose answers are recorded verbatim
  *
  * Output: one JSON document (FILE) with "construction" (files, touched offsets, pfns, pins)
  * and "kernel" (daxtruth answers, embedded verbatim).  Built static; runs as root in the guest.
@@ -85,6 +89,38 @@ static char *truth(const char *fmt, ...)
 	if (!len)
 		die("empty daxtruth answer to '%.40s'", cmd);
 	return buf;
+}
+
+/* ---- the daxfault module (bug replicas only): inject, record its answer ----------------- */
+
+/* What the daxfault module did (its JSON answers, verbatim). */
+static char *injected[8];
+static int ninjected;
+/* Pages the replica touched through daxfault only (no mapping names them): in "pages". */
+static uint64_t leak_pfns[8];
+static int nleak_pfns;
+
+static void fault(const char *fmt, ...)
+{
+	char cmd[512], buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int fd = open("/proc/daxfault", O_RDWR);
+	if (fd < 0)
+		die("open /proc/daxfault (is daxfault.ko loaded?)");
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		die("daxfault '%s'", cmd);
+	lseek(fd, 0, SEEK_SET);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		die("empty daxfault answer to '%s'", cmd);
+	buf[n] = 0;
+	fprintf(stderr, "daxhold: daxfault %s: %s\n", cmd, buf);
+	if (ninjected < (int)(sizeof(injected) / sizeof(injected[0])))
+		injected[ninjected++] = strdup(buf);
 }
 
 /* ---- what the scenario did, by construction --------------------------------------------- */
@@ -249,6 +285,9 @@ static void emit_construction(const char *scenario)
 			"\"how\": \"vmsplice into an unread pipe\", \"pfn\": \"0x%" PRIx64 "\"}%s\n",
 			pins[i].m->path, pins[i].off, pins[i].off / PAGE, pins[i].count, pins[i].pfn,
 			i + 1 < npins ? "," : "");
+	fprintf(out, "  ],\n  \"injected\": [\n");
+	for (int i = 0; i < ninjected; i++)
+		fprintf(out, "    %s%s\n", injected[i], i + 1 < ninjected ? "," : "");
 	fprintf(out, "  ],\n  \"holder_pid\": %d\n},\n", getpid());
 }
 
@@ -349,6 +388,11 @@ static void emit_kernel(const int *task_pids, int ntasks)
 	for (int i = 0; i < npins; i++)
 		if (pins[i].pfn)
 			l += snprintf(pfnlist + l, sizeof(pfnlist) - l, " 0x%" PRIx64, pins[i].pfn);
+	for (int i = 0; i < nleak_pfns; i++) {
+		l += snprintf(pfnlist + l, sizeof(pfnlist) - l, " 0x%" PRIx64, leak_pfns[i]);
+		if (!devdax_pfn && i == 0)
+			devdax_pfn = leak_pfns[i];	/* the replicas' leaks are on the devdax pgmap */
+	}
 
 	fprintf(out, "\"kernel\": {\n\"files\": [\n");
 	for (int i = 0; i < nmaps; i++) {
@@ -437,6 +481,25 @@ static void hold(void)
 		pause();
 }
 
+/* Wait (bounded: 20 s) until PID sleeps with a wait channel containing A or B; say where. */
+static void wait_wchan(pid_t pid, const char *a, const char *b, const char *who)
+{
+	char path[64], wchan[128] = "";
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (!fgets(wchan, sizeof(wchan), f))
+				wchan[0] = 0;
+			fclose(f);
+		}
+		if (strstr(wchan, a) || (b && strstr(wchan, b)))
+			break;
+		usleep(100000);
+	}
+	fprintf(stderr, "daxhold: %s %d waits in '%s'\n", who, pid, wchan);
+}
+
 /* ---- scenarios ---------------------------------------------------------------------------- */
 
 /* Files on a DAX filesystem: 4 KiB entries with holes and zero-page reads, 2 MiB entries,
@@ -505,21 +568,111 @@ static pid_t scenario_truncate(const char *dir)
 			die("truncate");
 		_exit(0);
 	}
-	/* Wait until the child sleeps in the layout-break wait (bounded: 20 s). */
-	char path[64], wchan[128] = "";
-	snprintf(path, sizeof(path), "/proc/%d/wchan", child);
-	for (int i = 0; i < 200; i++) {
-		FILE *f = fopen(path, "r");
-		if (f) {
-			if (!fgets(wchan, sizeof(wchan), f))
-				wchan[0] = 0;
-			fclose(f);
-		}
-		if (strstr(wchan, "break_layouts") || strstr(wchan, "wait_dax_page"))
-			break;
-		usleep(100000);
+	wait_wchan(child, "break_layouts", "wait_dax_page", "truncating child");
+	return child;
+}
+
+/* ---- bug replicas (docs/replicas.md); faults come from the test-only daxfault module ---- */
+
+static uint64_t devdax_first_pfn(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/resource", name);
+	uint64_t pfn = sysfs_hex(path) / PAGE;
+	if (!pfn)
+		die("no resource for %s", name);
+	return pfn;
+}
+
+/* 001 class: references to a device-dax pgmap that are never dropped (get_dev_pagemap and
+ * page references), then an unbind of the device, which waits in memunmap_pages() for the
+ * pgmap's percpu_ref to reach zero (it never does). */
+static pid_t scenario_leak(const char *dax)
+{
+	/* One written page on the fsdax filesystem too, so the fsdax pgmap is named as well. */
+	struct mapped *marker = map_file("marker.dat", "/mnt", PAGE, PAGE, 0);
+	touch(marker, 0, 1);
+	resolve_pfns();
+	uint64_t base = devdax_first_pfn(dax);
+	fault("pgmap_get 0x%" PRIx64 " 3", base + 2 * 512);
+	fault("page_get 0x%" PRIx64 " 1", base + 1 * 512 + 7);
+	fault("page_get 0x%" PRIx64 " 2", base + 5 * 512);
+	leak_pfns[nleak_pfns++] = base + 1 * 512 + 7;
+	leak_pfns[nleak_pfns++] = base + 5 * 512;
+	pid_t child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		int fd = open("/sys/bus/dax/drivers/device_dax/unbind", O_WRONLY);
+		if (fd < 0 || write(fd, dax, strlen(dax)) < 0)	/* blocks in memunmap_pages */
+			die("unbind %s", dax);
+		_exit(0);
 	}
-	fprintf(stderr, "daxhold: truncating child %d waits in '%s'\n", child, wchan);
+	wait_wchan(child, "memunmap_pages", "wait_for_completion", "unbinding child");
+	return child;
+}
+
+/* 001 signature: the pgmap's percpu_ref torn down (percpu_ref_exit) while the pgmap is still
+ * registered; the unbind at panic time (run.sh trigger) then oopses in
+ * percpu_ref_kill_and_confirm on the NULL ref->data. */
+static void scenario_refexit(const char *dax)
+{
+	/* One written page on the fsdax filesystem too, so the fsdax pgmap is named as well. */
+	struct mapped *marker = map_file("marker.dat", "/mnt", PAGE, PAGE, 0);
+	touch(marker, 0, 1);
+	resolve_pfns();
+	uint64_t base = devdax_first_pfn(dax);
+	fault("ref_exit 0x%" PRIx64, base);
+	leak_pfns[nleak_pfns++] = base;
+}
+
+/* 000 signature: a fsdax filesystem in use, and a non-DAX ext4 (brd ramdisk) at DIR; the
+ * trigger asks daxfault to look up DIR's dax_device (NULL) and use it: an oops at a small
+ * offset into a NULL struct dax_device. */
+static void scenario_nulldax(const char *dir)
+{
+	(void)dir;
+	struct mapped *f = map_file("data.dat", "/mnt", 16 * PAGE, 16 * PAGE, 0);
+	touch(f, 0, 1);
+	touch(f, 3 * PAGE, 1);
+	resolve_pfns();
+}
+
+/* 003 signature: a mapped fsdax page of a 2 MiB entry whose refcount is dropped below the
+ * idle value (1 on 6.1) by an unbalanced put. */
+static void scenario_floor(const char *dir)
+{
+	struct mapped *f = map_file("floor.dat", dir, 2 * PMD, 2 * PMD, 0);
+	touch(f, 0, 1);
+	touch(f, PMD, 1);
+	touch(f, PMD + 9 * PAGE, 1);
+	resolve_pfns();
+	fault("page_dec 0x%" PRIx64, f->touch[1].pfn);	/* the head page of the second entry */
+}
+
+/* Leaked DAX entry lock: the entry of one 4 KiB page locked through the kernel's DAX lock
+ * API (dax_lock_page) and never unlocked; a second task faulting on that page through its
+ * own mapping waits for the entry forever. */
+static pid_t scenario_entrylock(const char *dir)
+{
+	struct mapped *f = map_file("locked.dat", dir, 16 * PAGE, 16 * PAGE, 0);
+	touch(f, 0, 1);
+	touch(f, 2 * PAGE, 1);
+	touch(f, 3 * PAGE, 1);
+	resolve_pfns();
+	fault("entry_lock 0x%" PRIx64, f->touch[1].pfn);
+	pid_t child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		int fd = open(f->path, O_RDWR);
+		volatile char *p = fd < 0 ? NULL : mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (!p || p == MAP_FAILED)
+			die("child mmap");
+		(void)p[2 * PAGE];	/* faults on the locked entry: waits forever */
+		_exit(0);
+	}
+	wait_wchan(child, "entry", "dax", "faulting child");
 	return child;
 }
 
@@ -528,7 +681,7 @@ int main(int argc, char **argv)
 	const char *outpath = NULL, *ready = NULL, *mode, *target;
 	int panic_on_usr1 = 0;
 	if (argc < 3)
-		die("usage: daxhold fs|devdax|truncate TARGET --out FILE --ready FILE");
+		die("usage: daxhold fs|devdax|truncate|leak|refexit|nulldax|floor|entrylock TARGET --out FILE --ready FILE");
 	mode = argv[1];
 	target = argv[2];
 	for (int i = 3; i < argc; i++) {
@@ -552,6 +705,16 @@ int main(int argc, char **argv)
 		scenario_devdax(target);
 	else if (!strcmp(mode, "truncate"))
 		tasks[ntasks++] = scenario_truncate(target);
+	else if (!strcmp(mode, "leak"))
+		tasks[ntasks++] = scenario_leak(target);
+	else if (!strcmp(mode, "refexit"))
+		scenario_refexit(target);
+	else if (!strcmp(mode, "nulldax"))
+		scenario_nulldax(target);
+	else if (!strcmp(mode, "floor"))
+		scenario_floor(target);
+	else if (!strcmp(mode, "entrylock"))
+		tasks[ntasks++] = scenario_entrylock(target);
 	else
 		die("unknown mode %s", mode);
 

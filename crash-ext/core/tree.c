@@ -106,11 +106,56 @@ static int max_shift(const struct dt_layout *l)
 	return ((64 + l->chunk_shift - 1) / l->chunk_shift - 1) * l->chunk_shift;
 }
 
-static enum dt_slot classify(const struct walk *w, uint64_t v, uint64_t node, int *sib)
+/*
+ * v4.5-v4.6 radix nodes have no shift: node->path holds the height in its low
+ * RADIX_TREE_HEIGHT_SHIFT = RADIX_TREE_MAX_PATH + 1 bits (12 with 64-slot nodes) and the
+ * offset in the parent above them (include/linux/radix-tree.h, v4.5).
+ */
+static int path_height_shift(const struct dt_layout *l)
+{
+	return (64 + l->chunk_shift - 1) / l->chunk_shift + 1;
+}
+
+/* The shift of a node from its shift byte (v4.7+) or path word (v4.5-v4.6); -1 if the
+ * height in the path is impossible.  *path_off gets the offset a path records. */
+static int node_shift(const struct dt_layout *l, uint32_t word, uint32_t *path_off)
+{
+	if (l->n_shift >= 0)
+		return (int)word;
+	int hs = path_height_shift(l);
+	uint32_t height = word & ((1u << hs) - 1);
+	*path_off = word >> hs;
+	if (height == 0 || height > 64)
+		return -1;
+	return (int)(height - 1) * l->chunk_shift;
+}
+
+static uint32_t node_shift_word(const struct dt_layout *l, const unsigned char *b)
+{
+	return l->n_shift >= 0 ? dt_get_u8(b, l->n_shift) : dt_get_u32(b, l->n_path);
+}
+
+static enum dt_slot classify_radix(const struct dt_layout *l, uint64_t v, uint64_t slots,
+				   int shift, int *sib)
+{
+	enum dt_slot k = dt_radix_classify(v, slots, l->chunk_size, sib);
+	/*
+	 * v4.5 tags only root->rnode: child pointers inside nodes are plain until
+	 * 339e6353046d "radix_tree: tag all internal tree nodes as indirect pointers" (v4.6),
+	 * and the walk is driven by the height.  Page-cache and pgmap_radix items of that era
+	 * sit in height-1 nodes only (DAX inserts with radix_tree_insert(), order 0).
+	 */
+	if (k == DT_SLOT_POINTER && l->n_shift < 0 && l->n_path >= 0 && shift > 0)
+		k = DT_SLOT_NODE;
+	return k;
+}
+
+static enum dt_slot classify(const struct walk *w, uint64_t v, uint64_t node, int shift,
+			     int *sib)
 {
 	if (w->c == DT_CONT_XARRAY)
 		return dt_xa_classify(v, w->l->chunk_size, sib);
-	return dt_radix_classify(v, node + (uint64_t)w->l->n_slots, w->l->chunk_size, sib);
+	return classify_radix(w->l, v, node + (uint64_t)w->l->n_slots, shift, sib);
 }
 
 static uint64_t node_of(const struct walk *w, uint64_t v)
@@ -144,7 +189,15 @@ static int walk_node(struct walk *w, uint64_t node, uint64_t parent, int poff, i
 		return 0;
 	}
 	w->st->nodes++;
-	int shift = dt_get_u8(b, l->n_shift);
+	uint32_t path_off = 0;
+	int shift = node_shift(l, node_shift_word(l, b), &path_off);
+	if (shift < 0) {
+		err(w, "node %#llx has height %llu in its path field", node,
+		    (uint64_t)(dt_get_u32(b, l->n_path) & ((1u << path_height_shift(l)) - 1)));
+		return 0;
+	}
+	if (l->n_shift < 0 && parent && path_off != (uint32_t)poff)
+		err(w, "node %#llx: path offset disagrees with its slot in parent %#llx", node, parent);
 	if (shift % l->chunk_shift || shift > max_shift(l) ||
 	    (expect_shift >= 0 && shift != expect_shift)) {
 		err(w, "node %#llx has shift %llu, not what its parent implies", node, (uint64_t)shift);
@@ -163,7 +216,7 @@ static int walk_node(struct walk *w, uint64_t node, uint64_t parent, int poff, i
 	for (int i = 0; i < n; i++) {
 		uint64_t v = dt_get_u64(b, l->n_slots + 8L * i);
 		int sib = -1;
-		enum dt_slot k = classify(w, v, node, &sib);
+		enum dt_slot k = classify(w, v, node, shift, &sib);
 		uint64_t idx = base + ((uint64_t)i << shift);
 		switch (k) {
 		case DT_SLOT_EMPTY:
@@ -183,8 +236,8 @@ static int walk_node(struct walk *w, uint64_t node, uint64_t parent, int poff, i
 			break;
 		default: {
 			int j = i + 1, s2;
-			while (j < n && classify(w, dt_get_u64(b, l->n_slots + 8L * j), node, &s2) ==
-				       DT_SLOT_SIBLING && s2 == i)
+			while (j < n && classify(w, dt_get_u64(b, l->n_slots + 8L * j), node, shift,
+						 &s2) == DT_SLOT_SIBLING && s2 == i)
 				j++;
 			w->st->entries++;
 			if (w->cb(w->arg, idx, (uint64_t)(j - i) << shift, v, k, node, i)) {
@@ -205,9 +258,9 @@ int dt_tree_walk(const struct dt_target *t, const struct dt_layout *l, enum dt_c
 	memset(st, 0, sizeof(*st));
 	w.lim.max_nodes = lim && lim->max_nodes ? lim->max_nodes : 1u << 16;
 	w.lim.max_depth = lim && lim->max_depth ? lim->max_depth : 12;
-	if (c == DT_CONT_RADIX && !l->radix_shift_nodes) {
+	if (c == DT_CONT_RADIX && l->n_shift < 0 && l->n_path < 0) {
 		snprintf(st->error, sizeof(st->error),
-			 "radix trees with height/path nodes (v4.5-v4.6) are not walked");
+			 "radix_tree_node has neither shift nor path in debuginfo");
 		st->errors = 1;
 		return -1;
 	}
@@ -232,6 +285,20 @@ int dt_tree_walk(const struct dt_target *t, const struct dt_layout *l, enum dt_c
 	w.seen.cap = 1;
 	while (w.seen.cap < 2 * (size_t)w.lim.max_nodes)
 		w.seen.cap <<= 1;
+	int top_shift = -1;
+	uint32_t height;
+	if (c == DT_CONT_RADIX && l->n_shift < 0 && l->root_height >= 0) {
+		/* v4.5-v4.6: root->height says how deep the tree is (the rnode tag says a node) */
+		if (dt_read_u32(t, root + (uint64_t)l->root_height, &height) || height == 0 ||
+		    height > 64) {
+			snprintf(st->error, sizeof(st->error),
+				 "radix root %#llx: height not readable or 0 under a node pointer",
+				 (unsigned long long)root);
+			st->errors = 1;
+			return -1;
+		}
+		top_shift = (int)(height - 1) * l->chunk_shift;
+	}
 	w.seen.v = calloc(w.seen.cap, sizeof(uint64_t));
 	w.buf = malloc((size_t)l->n_size * (size_t)(w.lim.max_depth + 1));
 	if (!w.seen.v || !w.buf) {
@@ -241,7 +308,7 @@ int dt_tree_walk(const struct dt_target *t, const struct dt_layout *l, enum dt_c
 		st->errors = 1;
 		return -1;
 	}
-	walk_node(&w, node_of(&w, head), 0, 0, -1, 0, 0);
+	walk_node(&w, node_of(&w, head), 0, 0, top_shift, 0, 0);
 	free(w.seen.v);
 	free(w.buf);
 	return st->errors ? -1 : 0;
@@ -264,13 +331,21 @@ int dt_tree_load(const struct dt_target *t, const struct dt_layout *l, enum dt_c
 		return 0;
 	}
 	uint64_t node = c == DT_CONT_XARRAY ? v - 2 : v & ~1ULL;
+	if (c == DT_CONT_RADIX && l->n_shift < 0 && l->n_path < 0) {
+		snprintf(errbuf, errlen, "radix_tree_node has neither shift nor path in debuginfo");
+		return -1;
+	}
 	for (int depth = 0; depth < 12; depth++) {
-		uint8_t shift;
-		if (!dt_kptr_ok(node, 8) || dt_read_u8(t, node + (uint64_t)l->n_shift, &shift)) {
+		uint8_t shift8 = 0;
+		uint32_t word = 0, path_off;
+		if (!dt_kptr_ok(node, 8) ||
+		    (l->n_shift >= 0 ? dt_read_u8(t, node + (uint64_t)l->n_shift, &shift8)
+				     : dt_read_u32(t, node + (uint64_t)l->n_path, &word))) {
 			snprintf(errbuf, errlen, "node %#llx not readable", (unsigned long long)node);
 			return -1;
 		}
-		if (shift > max_shift(l) || shift % l->chunk_shift) {
+		int shift = node_shift(l, l->n_shift >= 0 ? shift8 : word, &path_off);
+		if (shift < 0 || shift > max_shift(l) || shift % l->chunk_shift) {
 			snprintf(errbuf, errlen, "node %#llx: bad shift", (unsigned long long)node);
 			return -1;
 		}
@@ -283,12 +358,12 @@ int dt_tree_load(const struct dt_target *t, const struct dt_layout *l, enum dt_c
 			return -1;
 		}
 		enum dt_slot k = c == DT_CONT_XARRAY ? dt_xa_classify(v, l->chunk_size, &sib)
-						     : dt_radix_classify(v, slots, l->chunk_size, &sib);
+						     : classify_radix(l, v, slots, shift, &sib);
 		if (k == DT_SLOT_SIBLING) {
 			if (dt_read_u64(t, slots + 8ULL * (uint64_t)sib, &v))
 				return -1;
 			k = c == DT_CONT_XARRAY ? dt_xa_classify(v, l->chunk_size, NULL)
-						: dt_radix_classify(v, slots, l->chunk_size, NULL);
+						: classify_radix(l, v, slots, shift, NULL);
 		}
 		if (k == DT_SLOT_NODE && shift > 0) {
 			node = c == DT_CONT_XARRAY ? v - 2 : v & ~1ULL;

@@ -1,6 +1,8 @@
 /*
- * tree.h: XArray (v4.20+) and radix-tree (v4.7-v4.19) slot classification and a bounded
- * walker over raw memory.  kernel-facts B.2-B.3.
+ * tree.h: XArray (v4.20+) and radix-tree (v4.5-v4.19) slot classification and a bounded
+ * walker over raw memory.  kernel-facts B.2-B.3.  v4.5-v4.6 radix nodes carry a height in
+ * node->path instead of a shift, and v4.5 leaves child pointers inside nodes untagged: the
+ * walker follows them by height (layout.h n_path).
  *
  * The walker never trusts the dump: it caps the number of nodes and the depth, remembers
  * every node it visited (a cycle stops the walk), checks each node's shift, offset, parent

@@ -5,7 +5,8 @@ Page-cache trees
 
 The ``daxtriage.tree`` module classifies the slots of an XArray
 (:linux:`include/linux/xarray.h`, v4.20+) or radix tree
-(:linux:`include/linux/radix-tree.h`, v4.7-v4.19) and walks one over raw
+(:linux:`include/linux/radix-tree.h`, v4.5-v4.19: nodes with a height in
+``path`` up to v4.6, with a ``shift`` from v4.7) and walks one over raw
 memory with a bounded walker.
 
 drgn's own ``xa_for_each()`` is correct, but a triage tool must survive a
@@ -173,6 +174,38 @@ def _c(v: int) -> str:
     return "0" if v == 0 else hex(v)
 
 
+def _path_height_shift(chunk_shift: int) -> int:
+    # v4.5-v4.6 radix nodes have no shift: node->path holds the height in its
+    # low RADIX_TREE_HEIGHT_SHIFT = RADIX_TREE_MAX_PATH + 1 bits (12 with
+    # 64-slot nodes) and the offset in the parent above them
+    # (include/linux/radix-tree.h, v4.5).
+    return (64 + chunk_shift - 1) // chunk_shift + 1
+
+
+def _node_shift(l, word: int) -> Tuple[int, int]:
+    # (shift, offset recorded in the path) of a node from its shift byte
+    # (v4.7+) or path word (v4.5-v4.6); shift -1 if the height is impossible.
+    if l.n_shift >= 0:
+        return word, -1
+    hs = _path_height_shift(l.chunk_shift)
+    height = word & ((1 << hs) - 1)
+    if height == 0 or height > 64:
+        return -1, word >> hs
+    return (height - 1) * l.chunk_shift, word >> hs
+
+
+def _radix_classify(l, w: int, slots_addr: int, shift: int) -> Tuple[str, int]:
+    k, sib = radix_slot_classify(w, slots_addr, l.chunk_size)
+    # v4.5 tags only root->rnode: child pointers inside nodes are plain until
+    # Linux kernel commit 339e6353046d ("radix_tree: tag all internal tree
+    # nodes as indirect pointers") (in v4.6), and the walk is driven by the
+    # height. Page-cache and pgmap_radix items of that era sit in height-1
+    # nodes only (DAX inserts with radix_tree_insert(), order 0).
+    if k == SLOT_POINTER and l.n_shift < 0 and l.n_path >= 0 and shift > 0:
+        k = SLOT_NODE
+    return k, sib
+
+
 class _Stop(Exception):
     pass
 
@@ -190,10 +223,10 @@ class _Walk:
         n = layout.chunk_size
         self.slots_fmt = struct.Struct(f"<{n}Q")
 
-    def classify(self, v: int, node: int) -> Tuple[str, int]:
+    def classify(self, v: int, node: int, shift: int) -> Tuple[str, int]:
         if self.xa:
             return xa_slot_classify(v, self.l.chunk_size)
-        return radix_slot_classify(v, node + self.l.n_slots, self.l.chunk_size)
+        return _radix_classify(self.l, v, node + self.l.n_slots, shift)
 
     def node_of(self, v: int) -> int:
         return (v - 2) & _U64 if self.xa else v & ~1
@@ -221,7 +254,16 @@ class _Walk:
             st._err(f"node {_c(node)} not readable (under {_c(parent)})")
             return
         st.nodes += 1
-        shift = b[l.n_shift]
+        word = b[l.n_shift] if l.n_shift >= 0 else struct.unpack_from("<I", b, l.n_path)[0]
+        shift, path_off = _node_shift(l, word)
+        if shift < 0:
+            st._err(
+                f"node {_c(node)} has height "
+                f"{word & ((1 << _path_height_shift(l.chunk_shift)) - 1)} in its path field"
+            )
+            return
+        if l.n_shift < 0 and parent and path_off != poff:
+            st._err(f"node {_c(node)}: path offset disagrees with its slot in parent {_c(parent)}")
         cs = l.chunk_shift
         if shift % cs or shift > _max_shift(cs) or (expect_shift >= 0 and shift != expect_shift):
             st._err(f"node {_c(node)} has shift {shift}, not what its parent implies")
@@ -241,7 +283,7 @@ class _Walk:
                 return
         slots = self.slots_fmt.unpack_from(b, l.n_slots)
         n = l.chunk_size
-        kinds = [self.classify(v, node) for v in slots]
+        kinds = [self.classify(v, node, shift) for v in slots]
         for i in range(n):
             v = slots[i]
             k, sib = kinds[i]
@@ -299,8 +341,8 @@ def dax_tree_walk(
     st = stats if stats is not None else WalkStats()
     l = layout
     container = container or l.tree
-    if container == "radix" and not l.radix_shift_nodes:
-        st.error = "radix trees with height/path nodes (v4.5-v4.6) are not walked"
+    if container == "radix" and l.n_shift < 0 and l.n_path < 0:
+        st.error = "radix_tree_node has neither shift nor path in debuginfo"
         st.errors = 1
         st.failed = True
         return
@@ -323,9 +365,23 @@ def dax_tree_walk(
         st.entries += 1
         yield TreeLeaf(0, 1, head, k, 0, 0)
         return
+    top_shift = -1
+    if container == "radix" and l.n_shift < 0 and l.root_height >= 0:
+        # v4.5-v4.6: root->height says how deep the tree is (the rnode tag
+        # says a node)
+        try:
+            (height,) = struct.unpack("<I", prog.read(root + l.root_height, 4))
+        except (FaultError, ValueError, OverflowError):
+            height = 0
+        if height == 0 or height > 64:
+            st.error = f"radix root {_c(root)}: height not readable or 0 under a node pointer"
+            st.errors = 1
+            st.failed = True
+            return
+        top_shift = (height - 1) * l.chunk_shift
     w = _Walk(prog, l, container, root, max_nodes, max_depth, st)
     try:
-        yield from w.walk(w.node_of(head), 0, 0, -1, 0, 0)
+        yield from w.walk(w.node_of(head), 0, 0, top_shift, 0, 0)
     except _Stop:
         pass
     if st.errors:
@@ -360,14 +416,20 @@ def dax_tree_load(prog, root: int, index: int, layout, container: Optional[str] 
         return v if index == 0 else 0
     node = (v - 2) & _U64 if xa else v & ~1
     cs = l.chunk_shift
+    if not xa and l.n_shift < 0 and l.n_path < 0:
+        raise ValueError("radix_tree_node has neither shift nor path in debuginfo")
     for depth in range(12):
         try:
             if not _kptr_ok(node, 8):
                 raise ValueError
-            shift = prog.read(node + l.n_shift, 1)[0]
+            if l.n_shift >= 0:
+                word = prog.read(node + l.n_shift, 1)[0]
+            else:
+                (word,) = struct.unpack("<I", prog.read(node + l.n_path, 4))
         except (FaultError, ValueError, OverflowError):
             raise ValueError(f"node {_c(node)} not readable")
-        if shift > _max_shift(cs) or shift % cs:
+        shift, _ = _node_shift(l, word)
+        if shift < 0 or shift > _max_shift(cs) or shift % cs:
             raise ValueError(f"node {_c(node)}: bad shift")
         if depth == 0 and shift + cs < 64 and index >> (shift + cs):
             return 0  # beyond the tree's reach
@@ -380,7 +442,7 @@ def dax_tree_load(prog, root: int, index: int, layout, container: Optional[str] 
         cls = (
             (lambda w: xa_slot_classify(w, l.chunk_size))
             if xa
-            else (lambda w: radix_slot_classify(w, slots, l.chunk_size))
+            else (lambda w: _radix_classify(l, w, slots, shift))
         )
         k, sib = cls(v)
         if k == SLOT_SIBLING:

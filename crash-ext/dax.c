@@ -1468,7 +1468,7 @@ static void finding_json(const struct dt_finding *f, struct dt_json *j)
 	dt_json_str(j, "evidence", f->evidence);
 	dt_json_str(j, "means", f->check ? f->check->means : NULL);
 	dt_json_str(j, "next", f->check ? f->check->next : NULL);
-	const struct dt_bug_class *bc = f->check ? dt_bug_class_find(f->check->bug_class) : NULL;
+	const struct dt_bug_class *bc = dt_finding_bug_class(f);
 	if (bc) {
 		dt_json_obj(j, "bug_class");
 		dt_json_str(j, "name", bc->name);
@@ -1499,6 +1499,19 @@ static void finding_json(const struct dt_finding *f, struct dt_json *j)
 		dt_json_end(j);
 	} else {
 		dt_json_null(j, "entry");
+	}
+	if (f->has_fault) {
+		dt_json_obj(j, "fault");
+		dt_json_hex(j, "address", f->fault_address);
+		dt_json_str(j, "function", f->fault_function);
+		dt_json_str(j, "rip", f->fault_rip);
+		dt_json_arr(j, "members");
+		for (int i = 0; i < f->nmembers; i++)
+			dt_json_str(j, NULL, f->members[i]);
+		dt_json_end(j);
+		dt_json_end(j);
+	} else {
+		dt_json_null(j, "fault");
 	}
 	dt_json_arr(j, "tasks");
 	for (int i = 0; i < f->ntasks; i++) {
@@ -1538,6 +1551,15 @@ static void finding_text(const struct dt_finding *f, int verbose)
 		f->headline);
 	fprintf(fp, "%sobject:   %s\n", check_indent, f->object);
 	fprintf(fp, "%sevidence: %s\n", check_indent, f->evidence);
+	if (f->dump_page[0])
+		fprintf(fp, "%s%s\n", check_indent, f->dump_page);
+	if (f->has_fault) {
+		fprintf(fp, "%sfault:    %#llx in %s:", check_indent,
+			(unsigned long long)f->fault_address, f->fault_rip);
+		for (int i = 0; i < f->nmembers; i++)
+			fprintf(fp, "%s %s", i ? "," : "", f->members[i]);
+		fprintf(fp, "%s\n", f->nmembers ? "" : " no known member");
+	}
 	for (int i = 0; i < f->ntasks; i++)
 		fprintf(fp, "%stask:     pid %d (%s) state %c task %llx in %s\n", check_indent,
 			f->tasks[i].pid, f->tasks[i].comm, f->tasks[i].state,
@@ -1840,7 +1862,8 @@ static void cmd_daxpage(void)
 			fprintf(fp, "failed to read mapping contents, not a valid kernel address?\n");
 		else if (pi.mapping_kind == 2)
 			fprintf(fp, "mapping:%llx is a marker (PAGE_MAPPING_ANON/MOVABLE bits; 0x1 is "
-				    "PAGE_MAPPING_DAX_COW on fsdax 6.0-6.1)\n",
+				    "PAGE_MAPPING_DAX_COW (6.0-6.1) or PAGE_MAPPING_DAX_SHARED (6.12; gone "
+				    "in 6.15) on a shared fsdax page)\n",
 				(unsigned long long)hp->mapping);
 		fprintf(fp, "flags: %s\n", pi.flagstr);
 		for (long k = 0; k + 32 <= pi.raw_len; k += 32)

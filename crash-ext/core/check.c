@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "folio.h"
+#include "oops.h"
+#include "oopsmap.h"
 #include "page.h"
+#include "printk.h"
 
 #define PAGE_SHIFT 12
 #define DT_PMD_ORDER 9			/* x86_64 PMD_ORDER */
@@ -41,6 +45,8 @@ const char *dt_severity_name(enum dt_severity s)
 
 /* ------------------------------------------------------------------ report */
 
+struct task_ctx;
+
 struct busy {
 	uint64_t pfn, page, mapping, index, pgmap;
 	int32_t refcount, idle;
@@ -71,8 +77,9 @@ struct ctx {
 	uint64_t zero_pfn, huge_zero_pfn;
 	int zero_known, huge_known;
 	int zone_shift, zone_bits, node_shift, zone_ok;
-	long zone_device, pg_reserved;
+	long zone_device, pg_reserved, pg_head;
 	unsigned long page_findings[8];
+	struct task_ctx *tx;	/* the tasks walked (task_checks), or NULL */
 };
 
 static struct dt_check_state *state(struct ctx *c, const char *id)
@@ -148,7 +155,7 @@ static void headline(struct dt_finding *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(f->headline, sizeof(f->headline), fmt, ap);
 	va_end(ap);
-	const struct dt_bug_class *bc = f->check ? dt_bug_class_find(f->check->bug_class) : NULL;
+	const struct dt_bug_class *bc = dt_finding_bug_class(f);
 	if (bc && n > 0 && (size_t)n < sizeof(f->headline) && f->severity != DT_SEV_INFO)
 		snprintf(f->headline + n, sizeof(f->headline) - (size_t)n, " \xe2\x80\x94 the %s class of %s",
 			 bc->name, bc->thread);
@@ -172,6 +179,13 @@ int dt_report_count(const struct dt_report *r, enum dt_severity s)
 	return n;
 }
 
+const struct dt_bug_class *dt_finding_bug_class(const struct dt_finding *f)
+{
+	if (f->bug_class)
+		return dt_bug_class_find(f->bug_class);
+	return f->check ? dt_bug_class_find(f->check->bug_class) : NULL;
+}
+
 int dt_finding_covers_pfn(const struct dt_finding *f, uint64_t pfn)
 {
 	if (f->has_pfn && f->pfn == pfn)
@@ -183,6 +197,14 @@ int dt_finding_covers_pfn(const struct dt_finding *f, uint64_t pfn)
 }
 
 /* ------------------------------------------------------------------ helpers */
+
+static const struct dt_pgmap *pgmap_by_addr(struct ctx *c, uint64_t addr)
+{
+	for (int i = 0; addr && i < c->pms->n; i++)
+		if (c->pms->pm[i].addr == addr)
+			return &c->pms->pm[i];
+	return NULL;
+}
 
 static const struct dt_mapping *find_mapping(struct ctx *c, uint64_t mapping)
 {
@@ -378,6 +400,33 @@ static int page_limit(struct ctx *c, int slot, const char *id, const struct dt_p
 	return 0;
 }
 
+/* folio_mapcount() of a head or small page (include/linux/mm.h): _large_mapcount + 1 for a
+ * large folio (PG_head), _mapcount + 1 otherwise */
+static int32_t folio_mapcount(struct ctx *c, const struct dt_page *p)
+{
+	struct dt_folio fo;
+	if (c->pg_head >= 0 && ((p->flags >> c->pg_head) & 1) &&
+	    dt_folio_read(c->t, c->l, p->addr, &fo) == 0 && fo.mapcount >= 0)
+		return fo.mapcount;
+	return p->mapcount_raw >= 0 ? p->mapcount_raw + 1 : 0;
+}
+
+/* The first line of dump_page() (mm/debug.c) for a head or small page, as daxpage prints it
+ * but with the kernel's own field widths: "page:%px refcount:%d mapcount:%d mapping:%px
+ * index:%#lx pfn:%#lx" (%px: 16 hex digits; the kernel's %#lx of 0 is "0x0"). */
+static void dump_page_line(struct ctx *c, struct dt_finding *f, const struct dt_page *p)
+{
+	struct dt_page_info *pi = malloc(sizeof(*pi));
+	int32_t mapcount = p->mapcount_raw + 1;
+	if (pi && dt_page_describe(c->t, c->l, p->pfn, pi) == 0)
+		mapcount = pi->mapcount;
+	free(pi);
+	snprintf(f->dump_page, sizeof(f->dump_page),
+		 "page:%016llx refcount:%d mapcount:%d mapping:%016llx index:0x%llx pfn:0x%llx",
+		 (unsigned long long)p->addr, p->refcount, mapcount, (unsigned long long)p->mapping,
+		 (unsigned long long)p->index, (unsigned long long)p->pfn);
+}
+
 static void page_checks(struct ctx *c, const struct dt_pgmap *pm, const struct dt_page *p,
 			unsigned long *zbad, uint64_t *zfirst, char *zwhy, size_t zwlen)
 {
@@ -409,26 +458,39 @@ static void page_checks(struct ctx *c, const struct dt_pgmap *pm, const struct d
 	if (p->tail)
 		return;
 	int idle = dt_idle_refcount(l->refmodel, pm->type, 0);
-	/* P4: an FS_DAX page at refcount 0 before 6.15 was freed by an extra put */
-	if (pm->type == DT_MT_FS_DAX && l->refmodel != DT_RM_6_15 && p->refcount <= 0 &&
+	/* the references its mappings hold: none before 6.15; from 6.15 (38607c62b34b and
+	 * "device/dax: properly refcount device dax pages when mapping") one per mapping of an
+	 * FS_DAX or device-dax folio, its folio_mapcount() */
+	int32_t mapped = 0;
+	if (l->refmodel == DT_RM_6_15 && (pm->type == DT_MT_FS_DAX || pm->type == DT_MT_GENERIC))
+		mapped = folio_mapcount(c, p);
+	/* P4: an FS_DAX page at refcount 0 before 6.15 was freed by an extra put; from 6.15 a
+	 * folio with fewer references than mappings is the same bug (seed 003) */
+	int floor_broken = l->refmodel == DT_RM_6_15 ? p->refcount < idle + mapped
+						     : p->refcount <= 0;
+	if (pm->type == DT_MT_FS_DAX && floor_broken &&
 	    page_limit(c, 0, "CHK-P4", pm, p->pfn) && (f = add(c, "CHK-P4", DT_SEV_ERROR))) {
 		OBJ(f, "page %llx pfn %#llx", (unsigned long long)p->addr, (unsigned long long)p->pfn);
 		f->has_pfn = 1, f->pfn = p->pfn, f->page = p->addr, f->pgmap = pm->addr;
 		f->refcount = p->refcount;
-		EVID(f, "refcount %d, FS_DAX pages idle at %d in this era (%s)", p->refcount, idle,
-		     dt_refmodel_name(l->refmodel));
+		if (l->refmodel == DT_RM_6_15)
+			EVID(f, "refcount %d below its %d mapping%s (FS_DAX pages idle at %d and each "
+				"mapping holds a reference in this era, %s)", p->refcount, mapped,
+			     mapped == 1 ? "" : "s", idle, dt_refmodel_name(l->refmodel));
+		else
+			EVID(f, "refcount %d, FS_DAX pages idle at %d in this era (%s)", p->refcount, idle,
+			     dt_refmodel_name(l->refmodel));
+		dump_page_line(c, f, p);
 		headline(f, "FS_DAX page at refcount %d", p->refcount);
 	}
-	/* G1: held beyond its mappings (pre-6.15: refcount - idle; mappings take no ref) */
-	if ((pm->type == DT_MT_FS_DAX || pm->type == DT_MT_GENERIC) && p->refcount > idle &&
+	/* G1: held beyond its mappings: refcount - idle - (6.15+) folio_mapcount() */
+	int extra = p->refcount - idle - mapped;
+	if ((pm->type == DT_MT_FS_DAX || pm->type == DT_MT_GENERIC) && extra > 0 &&
 	    c->nbusy < DT_BUSY_MAX) {
 		struct busy *bz = &c->busy[c->nbusy++];
 		*bz = (struct busy){ p->pfn, p->addr, p->mapping, p->index, pm->addr, p->refcount,
 				     idle, pm->type, -1 };
-		int extra = p->refcount - idle;
-		if (l->refmodel == DT_RM_6_15 && pm->type == DT_MT_FS_DAX)
-			extra -= p->mapcount_raw + 1;
-		if (extra > 0 && page_limit(c, 1, "CHK-G1", pm, p->pfn) &&
+		if (page_limit(c, 1, "CHK-G1", pm, p->pfn) &&
 		    (f = add(c, "CHK-G1", DT_SEV_INFO))) {
 			bz->finding = c->r->n - 1;
 			OBJ(f, "page %llx pfn %#llx (%s)", (unsigned long long)p->addr,
@@ -441,7 +503,8 @@ static void page_checks(struct ctx *c, const struct dt_pgmap *pm, const struct d
 			     extra / DT_GUP_PIN_COUNTING_BIAS,
 			     extra / DT_GUP_PIN_COUNTING_BIAS == 1 ? "" : "s", DT_GUP_PIN_COUNTING_BIAS,
 			     extra % DT_GUP_PIN_COUNTING_BIAS,
-			     extra % DT_GUP_PIN_COUNTING_BIAS == 1 ? "" : "s", p->mapcount_raw + 1,
+			     extra % DT_GUP_PIN_COUNTING_BIAS == 1 ? "" : "s",
+			     l->refmodel == DT_RM_6_15 ? mapped : p->mapcount_raw + 1,
 			     (unsigned long long)p->mapping, (unsigned long long)p->index);
 			if (pm->vmemmap_shift && pm->type == DT_MT_GENERIC) {
 				size_t n = strlen(f->evidence);
@@ -456,9 +519,10 @@ static void page_checks(struct ctx *c, const struct dt_pgmap *pm, const struct d
 			headline(f, "pinned %s page", pm->type == DT_MT_FS_DAX ? "fsdax" : "devdax");
 		}
 	}
-	/* P2: an FS_DAX page naming a mapping: that mapping holds an entry covering it
-	 * (not from 6.15: PMD entries are compound folios whose tails' words are folio fields) */
-	if (pm->type == DT_MT_FS_DAX && dt_kptr_ok(p->mapping, 8) && l->refmodel != DT_RM_6_15) {
+	/* P2: an FS_DAX page naming a mapping: that mapping holds an entry covering it (heads
+	 * and small pages only: from 6.15 a PMD entry is one folio whose tails' words are folio
+	 * fields, and its head names the mapping and the entry's index) */
+	if (pm->type == DT_MT_FS_DAX && dt_kptr_ok(p->mapping, 8)) {
 		c->page_findings[3]++;
 		const struct dt_mapping *m = find_mapping(c, p->mapping);
 		const struct dt_slot_rec *s = slot_at(m, p->index);
@@ -501,6 +565,8 @@ static void memmap_checks(struct ctx *c)
 		unsigned long zbad = 0;
 		uint64_t zfirst = 0;
 		char zwhy[120] = "";
+		/* the caps of P4, G1 and P2 findings are per pgmap */
+		c->page_findings[0] = c->page_findings[1] = c->page_findings[2] = 0;
 		for (int r = 0; r < pm->nr_range && r < DT_MAX_RANGES; r++) {
 			/* altmap-reserved pfns at the start of range 0 hold the memmap: skipped */
 			for (uint64_t pfn = pm->pfn_first[r]; pfn < pm->pfn_end[r];) {
@@ -541,11 +607,7 @@ static void memmap_checks(struct ctx *c)
 		  c->zone_ok ? "" : " (zone not known: ZONES_PGSHIFT not derivable)");
 	evaluated(c, "CHK-P4", pages, NULL);
 	evaluated(c, "CHK-G1", pages, NULL);
-	if (l->refmodel == DT_RM_6_15)
-		not_evaluated(c, "CHK-P2", "6.15+ compound fsdax folios: per-folio association is not "
-			      "implemented yet");
-	else
-		evaluated(c, "CHK-P2", c->page_findings[3], "every FS_DAX page naming a mapping");
+	evaluated(c, "CHK-P2", c->page_findings[3], "every FS_DAX head or small page naming a mapping");
 }
 
 /* ------------------------------------------------------------------ entries: T1-T3, T5, P1, P3 */
@@ -658,8 +720,7 @@ static void entry_checks(struct ctx *c)
 					headline(f, "broken multi-index DAX entry");
 				}
 			}
-			if (strcmp(me.assoc, "mismatch") == 0 && l->refmodel != DT_RM_6_15 &&
-			    (f = add(c, "CHK-P1", DT_SEV_ERROR))) {
+			if (strcmp(me.assoc, "mismatch") == 0 && (f = add(c, "CHK-P1", DT_SEV_ERROR))) {
 				OBJ(f, "mapping %llx (ino %llu) index %llu", (unsigned long long)m->mapping,
 				    (unsigned long long)m->ino, (unsigned long long)s->index);
 				f->mapping = m->mapping, f->inode = m->host, f->ino = m->ino;
@@ -703,11 +764,8 @@ static void entry_checks(struct ctx *c)
 	evaluated(c, "CHK-T1", entries, "every leaf of every S_DAX inode's i_pages");
 	evaluated(c, "CHK-T2", entries, NULL);
 	evaluated(c, "CHK-T3", entries, NULL);
-	if (l->refmodel == DT_RM_6_15)
-		not_evaluated(c, "CHK-P1", "6.15+ compound fsdax folios: per-folio association is not "
-			      "implemented yet");
-	else
-		evaluated(c, "CHK-P1", entries, "every page of every real entry");
+	evaluated(c, "CHK-P1", entries, "every page of every real entry (6.15+: tails of the "
+		  "entry's folio through its head)");
 	evaluated(c, "CHK-P3", (unsigned long)c->nmaps, "inodes with I_FREEING/I_WILL_FREE or AS_EXITING");
 	evaluated(c, "CHK-T4", (unsigned long)c->nmaps, "walker back-pointer and shape checks only "
 		  "(counts and marks not verified)");
@@ -717,10 +775,22 @@ static void entry_checks(struct ctx *c)
 
 /* ------------------------------------------------------------------ tasks: G2, L1, L2 */
 
-static const char *const break_frames[] = {
+/*
+ * A task breaking layouts: first the filesystems' own waits (a sleeping task's live frame),
+ * then the common helpers, whose return addresses may be stale words left on the stack by a
+ * call that returned (5.10: dax_layout_busy_page_range under ext4_break_layouts).  From v6.15
+ * ("fs/dax: create a common implementation to break DAX layouts") the loop is
+ * dax_break_layout() and the wait the filesystem's callback (ext4_wait_dax_page,
+ * xfs_wait_dax_page: the 7.2 sample's truncate sleeps there; a module frame, which a crash
+ * without module symbols (--no_modules) cannot name).
+ */
+static const char *const fs_break_frames[] = {
 	"ext4_break_layouts", "xfs_break_dax_layouts", "xfs_break_layouts",
-	"dax_layout_busy_page", "dax_layout_busy_page_range", "dax_break_layout",
-	"dax_break_layout_final", "fuse_dax_break_layouts", "__wait_var_event", NULL
+	"ext4_wait_dax_page", "xfs_wait_dax_page", "fuse_dax_break_layouts", NULL
+};
+static const char *const break_frames[] = {
+	"dax_break_layout", "dax_break_layout_final", "dax_layout_busy_page",
+	"dax_layout_busy_page_range", "__wait_var_event", NULL
 };
 static const char *const truncate_frames[] = {
 	"do_truncate", "ext4_setattr", "xfs_vn_setattr", "do_sys_ftruncate", NULL
@@ -728,11 +798,24 @@ static const char *const truncate_frames[] = {
 static const char *const punch_frames[] = {
 	"ext4_punch_hole", "ext4_fallocate", "xfs_file_fallocate", "vfs_fallocate", NULL
 };
+/* The paths that lock DAX entries (kernel-facts A.7): a sleeping task in one may own a
+ * LOCKED entry, unless it is waiting for one (entry_wait_frames): waiters are not owners.
+ * A waiter is one queued in fs/dax.c's wait_table, or, without it, one with an entry wait
+ * on its stack (a stale return address of a wait that returned does not make a waiter). */
 static const char *const dax_frames[] = {
 	"dax_iomap_pte_fault", "dax_iomap_pmd_fault", "dax_iomap_fault", "dax_fault_iter",
 	"grab_mapping_entry", "dax_writeback_one", "dax_lock_page", "dax_lock_folio",
-	"dax_lock_mapping_entry", "memory_failure", "mf_dax_kill_procs", "get_unlocked_entry",
-	"wait_entry_unlocked", "dax_insert_entry", NULL
+	"dax_lock_mapping_entry", "memory_failure", "mf_dax_kill_procs", "dax_insert_entry", NULL
+};
+/* fs/dax.c's waits for an unlocked entry (get_unlocked_entry: faults, truncate, layout
+ * breaks; wait_entry_unlocked: dax_lock_page; wait_entry_unlocked_exclusive: v6.15+) */
+static const char *const entry_wait_frames[] = {
+	"get_unlocked_entry", "wait_entry_unlocked", "wait_entry_unlocked_exclusive", NULL
+};
+/* memunmap_pages() waits in wait_for_completion(&pgmap->done) for the last reference of
+ * the killed pgmap->ref (mm/memremap.c, v5.3+; devm_memremap_pages_release() before) */
+static const char *const teardown_frames[] = {
+	"memunmap_pages", "devm_memremap_pages_release", NULL
 };
 
 struct blocked {
@@ -749,9 +832,13 @@ struct task_ctx {
 	struct ctx *c;
 	struct blocked b[16];
 	int nb;
-	struct dt_task dax[16];	/* tasks in DAX entry paths */
+	struct dt_task dax[16];	/* tasks in DAX entry paths or entry waits */
 	char dax_frame[16][64];
 	int ndax;
+	struct blocked ew[16];	/* tasks waiting for a DAX entry to be unlocked */
+	int nwait;
+	struct blocked td[16];	/* tasks waiting for a killed pgmap's last reference */
+	int ntd;
 	struct dt_task all[8192];
 	int nall;
 	int stacks_read, stacks_failed;
@@ -772,7 +859,9 @@ static int task_cb(void *arg, const struct dt_task *tk)
 		return 0;
 	}
 	x->stacks_read++;
-	const char *m = dt_frames_match(&fr, break_frames);
+	const char *m = dt_frames_match(&fr, fs_break_frames);
+	if (!m)
+		m = dt_frames_match(&fr, break_frames);
 	if (m && x->nb < 16) {
 		struct blocked *b = &x->b[x->nb++];
 		b->task = *tk;
@@ -780,10 +869,20 @@ static int task_cb(void *arg, const struct dt_task *tk)
 		b->op = dt_frames_match(&fr, truncate_frames) ? "truncate"
 			: dt_frames_match(&fr, punch_frames) ? "hole punch" : "layout break";
 	}
+	const char *w = dt_frames_match(&fr, entry_wait_frames);
 	const char *d = dt_frames_match(&fr, dax_frames);
-	if (d && x->ndax < 16) {
-		snprintf(x->dax_frame[x->ndax], 64, "%s", d);
+	if (w && x->nwait < 16) {
+		x->ew[x->nwait].task = *tk;
+		snprintf(x->ew[x->nwait++].frame, 64, "%s", w);
+	}
+	if ((d || w) && x->ndax < 16) {
+		snprintf(x->dax_frame[x->ndax], 64, "%s", d ? d : w);
 		x->dax[x->ndax++] = *tk;
+	}
+	const char *td = dt_frames_match(&fr, teardown_frames);
+	if (td && x->ntd < 16) {
+		x->td[x->ntd].task = *tk;
+		snprintf(x->td[x->ntd++].frame, 64, "%s", td);
 	}
 	return 0;
 }
@@ -799,6 +898,15 @@ static int waiter_cb(void *arg, const struct dt_waiter *w)
 	if (x->n < 256)
 		x->w[x->n++] = (struct waiter_rec){ w->task, w->key0, w->key1 };
 	return 0;
+}
+
+/* The entry wait on the stack of a task, or NULL. */
+static const char *entry_wait_of(const struct task_ctx *x, uint64_t task)
+{
+	for (int i = 0; i < x->nwait; i++)
+		if (x->ew[i].task.task == task)
+			return x->ew[i].frame;
+	return NULL;
 }
 
 static const struct dt_task *task_by_addr(const struct task_ctx *x, uint64_t task)
@@ -818,7 +926,7 @@ static void add_task(struct dt_finding *f, const struct dt_task *tk, const char 
 	memcpy(ft->comm, tk->comm, sizeof(ft->comm));
 	ft->state = tk->state;
 	ft->task = tk->task;
-	snprintf(ft->frame, sizeof(ft->frame), "%s", frame ? frame : "");
+	snprintf(ft->frame, sizeof(ft->frame), "%.63s", frame ? frame : "");
 }
 
 struct holder_ctx {
@@ -990,13 +1098,28 @@ static void task_checks(struct ctx *c)
 					 "in flight) are not visible from here");
 	}
 
-	/* L1: locked entries have an owner; L2: entry waiters wait for locked entries */
+	/*
+	 * L1: a LOCKED entry has an owner: a sleeping task in a DAX entry path that is not itself
+	 * waiting for an entry (which entry a path holds is not on its stack: any such task may
+	 * own it).  The entry's waiters: tasks queued in wait_table with its key {&i_pages,
+	 * index} (4.20+), named with the entry wait on their stack; without the wait_table,
+	 * every task in an entry wait.  LOCKED, no owner, waiters: a leaked entry lock (A.7).
+	 */
+	int owners = 0;
+	for (int k = 0; k < x->ndax; k++) {
+		int waiting = 0;
+		for (int w = 0; w < dw->n; w++)
+			waiting |= dw->w[w].task == x->dax[k].task;
+		if (!have_dax)
+			waiting = entry_wait_of(x, x->dax[k].task) != NULL;
+		owners += !waiting;
+	}
 	for (int i = 0; i < c->nlocked; i++) {
 		const struct locked *lk = &c->locked[i];
-		int waiters = 0;
+		int queued = 0;
 		for (int w = 0; w < dw->n; w++)
-			waiters += dw->w[w].key0 == lk->i_pages && dw->w[w].key1 == lk->index;
-		if (x->ndax)
+			queued += dw->w[w].key0 == lk->i_pages && dw->w[w].key1 == lk->index;
+		if (owners)
 			continue;	/* a task is in a DAX entry path: a possible owner */
 		struct dt_finding *f = add(c, "CHK-L1", DT_SEV_ERROR);
 		if (!f)
@@ -1005,9 +1128,34 @@ static void task_checks(struct ctx *c)
 		OBJ(f, "mapping %llx index %llu", (unsigned long long)lk->mapping,
 		    (unsigned long long)lk->index);
 		describe_entry(c, f, m, lk->index);
-		EVID(f, "entry %#llx LOCKED, no task in a DAX entry path, %d waiter%s in wait_table",
-		     (unsigned long long)lk->raw, waiters, waiters == 1 ? "" : "s");
-		headline(f, "leaked DAX entry lock");
+		if (f->has_entry)	/* the finding is about the entry's (first) page */
+			f->has_pfn = 1, f->pfn = f->entry_pfn;
+		int nwaiters = 0;
+		for (int k = 0; k < x->nall; k++) {
+			const struct dt_task *tk = &x->all[k];
+			const char *frame = entry_wait_of(x, tk->task);
+			int keyed = 0;
+			for (int w = 0; w < dw->n; w++)
+				keyed |= dw->w[w].task == tk->task && dw->w[w].key0 == lk->i_pages &&
+					 dw->w[w].key1 == lk->index;
+			if (!keyed && !(frame && !have_dax))
+				continue;
+			nwaiters++;
+			add_task(f, tk, frame ? frame : "wait_table");
+		}
+		if (nwaiters) {
+			EVID(f, "entry %#llx LOCKED, no owner: no sleeping task is in a DAX entry path "
+				"but its %d waiter%s (%d queued in wait_table on i_pages %llx index %llu)",
+			     (unsigned long long)lk->raw, nwaiters, nwaiters == 1 ? "" : "s", queued,
+			     (unsigned long long)lk->i_pages, (unsigned long long)lk->index);
+			headline(f, "leaked DAX entry lock: %d task%s wait%s for an entry nobody holds",
+				 nwaiters, nwaiters == 1 ? "" : "s", nwaiters == 1 ? "s" : "");
+		} else {
+			EVID(f, "entry %#llx LOCKED, no owner: no sleeping task is in a DAX entry path, "
+				"no waiter%s", (unsigned long long)lk->raw,
+			     have_dax ? " in wait_table" : " on a stack");
+			headline(f, "leaked DAX entry lock");
+		}
 	}
 	for (int w = 0; w < dw->n; w++) {
 		int ok = 0;
@@ -1017,8 +1165,9 @@ static void task_checks(struct ctx *c)
 		if (ok || !(f = add(c, "CHK-L2", DT_SEV_WARNING)))
 			continue;
 		const struct dt_task *tk = task_by_addr(x, dw->w[w].task);
+		const char *frame = entry_wait_of(x, dw->w[w].task);
 		if (tk)
-			add_task(f, tk, "get_unlocked_entry");
+			add_task(f, tk, frame ? frame : "get_unlocked_entry");
 		OBJ(f, "i_pages %llx index %llu", (unsigned long long)dw->w[w].key0,
 		    (unsigned long long)dw->w[w].key1);
 		EVID(f, "task %llx waits for an entry that is not locked", (unsigned long long)dw->w[w].task);
@@ -1030,7 +1179,29 @@ static void task_checks(struct ctx *c)
 		evaluated(c, "CHK-L2", (unsigned long)dw->n, "wait_table waiters");
 	else
 		not_evaluated(c, "CHK-L2", "no fs/dax.c wait_table in debuginfo");
-	free(x), free(vw), free(dw);
+
+	/* R2: a killed pgmap ref with references left while a task waits in the teardown for
+	 * the last one: device removal hangs (seed 001's topic, the pgmap-leak replica) */
+	for (int i = 0; i < r->n && x->ntd; i++) {
+		struct dt_finding *f = &r->f[i];
+		const struct dt_pgmap *pm = pgmap_by_addr(c, f->pgmap);
+		if (strcmp(f->check->id, "CHK-R2") || !pm || pm->ref_state.mode != DT_PREF_DEAD ||
+		    !pm->ref_state.count_known || pm->ref_state.true_count <= 0)
+			continue;
+		f->severity = DT_SEV_ERROR;
+		for (int k = 0; k < x->ntd; k++)
+			add_task(f, &x->td[k].task, x->td[k].frame);
+		size_t n = strlen(f->evidence);
+		snprintf(f->evidence + n, sizeof(f->evidence) - n, "; pid %d (%s) state %c waits for "
+			 "them in %s (wait_for_completion(&pgmap->done))%s", x->td[0].task.pid,
+			 x->td[0].task.comm, x->td[0].task.state, x->td[0].frame,
+			 x->ntd > 1 ? ", other tasks too" : "");
+		long long rc = (long long)pm->ref_state.true_count;
+		headline(f, "device removal blocked: %lld reference%s to a killed pgmap never dropped",
+			 rc, rc == 1 ? "" : "s");
+	}
+	c->tx = x;	/* the tasks, for the oops's task (CHK-D3) */
+	free(vw), free(dw);
 }
 
 /* ------------------------------------------------------------------ devices: D1, D2, D4, I1 */
@@ -1082,6 +1253,9 @@ static void device_checks(struct ctx *c)
 			     d ? "has DAXDEV_ALIVE clear (killed)" : "is not among the dax pseudo-fs inodes");
 			headline(f, "mounted filesystem on a dead dax_device");
 		}
+		if (d && !d->has_holder)
+			not_evaluated(c, "CHK-D2", "no dax_device holder in this kernel (holder_data/"
+				      "holder_ops arrived in v6.0)");
 		if (!d || !d->has_holder)
 			continue;
 		evaluated(c, "CHK-D2", 1, NULL);
@@ -1128,6 +1302,148 @@ static void device_checks(struct ctx *c)
 	}
 }
 
+/* ------------------------------------------------------------------ the oops: D3 */
+
+static void oops_line(void *arg, const char *line)
+{
+	dt_oops_line(arg, line);
+}
+
+/* Append "; ram0 (ext4) has no dax_device" for every mounted block-device filesystem with no
+ * dax_device: its s_daxdev (ext4/ext2, xfs, erofs) is NULL, or, where that pointer is not
+ * known, no dax_device is its disk's (dax_hosts, 5.17+) or has its name. */
+static void no_daxdev_mounts(struct ctx *c, char *buf, size_t len)
+{
+	const struct dt_target *t = c->t;
+	const struct dt_layout *l = c->l;
+	const struct dt_daxdevs *dd = c->dd;
+	long bd_disk = dt_member_offset(t, "block_device", "bd_disk");
+	uint64_t head = l->super_blocks, pos;
+	if (!head || l->sb_list < 0 || l->sb_bdev < 0 || dt_read_u64(t, head, &pos))
+		return;
+	for (int n = 0; pos != head && n < 4096 && dt_kptr_ok(pos, 8); n++) {
+		uint64_t sb = pos - (uint64_t)l->sb_list, bdev, type, name, disk = 0;
+		char fs[16] = "", id[32] = "";
+		if (dt_read_u64(t, sb + (uint64_t)l->sb_bdev, &bdev) == 0 && dt_kptr_ok(bdev, 8)) {
+			if (dt_read_u64(t, sb + (uint64_t)l->sb_type, &type) == 0 && dt_kptr_ok(type, 8) &&
+			    dt_read_u64(t, type + (uint64_t)l->fst_name, &name) == 0 && dt_kptr_ok(name, 1))
+				dt_read_str(t, name, fs, sizeof(fs));
+			dt_read_str(t, sb + (uint64_t)l->sb_id, id, sizeof(id));
+			if (bd_disk >= 0)
+				dt_read_u64(t, bdev + (uint64_t)bd_disk, &disk);
+			int known = 0, has = 0;
+			for (int k = 0; k < dd->nsb; k++)
+				if (dd->sb[k].sb == sb && dd->sb[k].known)
+					known = 1, has = dd->sb[k].daxdev != 0;
+			for (int k = 0; !known && k < dd->n; k++)
+				has |= (disk && dd->d[k].gendisk == disk) ||
+				       (dd->d[k].name[0] && strcmp(dd->d[k].name, id) == 0);
+			size_t u = strlen(buf);
+			if (!has && u < len)
+				snprintf(buf + u, len - u, "; %s (%s) has no dax_device", id, fs);
+		}
+		if (dt_read_u64(t, pos, &pos))
+			break;
+	}
+}
+
+/*
+ * D3: the dump's first oops, from the kernel log in memory (printk.h, oops.h).  A fault at
+ * a small address in a DAX, pgmap or percpu_ref function is a member of a NULL struct
+ * pointer, named from this kernel's debuginfo (oopsmap.h): seed 000's dax_device, seed
+ * 001's percpu_ref.  The task is the log's "CPU: N PID: P Comm: C" one, its state read from
+ * memory; a NULL percpu_ref names the registered pgmap whose ref is exited or missing, a
+ * NULL dax_device the mounted block filesystems that have none.
+ */
+static void oops_checks(struct ctx *c)
+{
+	struct dt_oops o;
+	struct dt_oopsmap m;
+	char why[200] = "";
+	dt_oops_init(&o);
+	if (dt_printk_for_each(c->t, oops_line, &o, why, sizeof(why)) < 0) {
+		not_evaluated(c, "CHK-D3", "the kernel log cannot be read: %s", why);
+		return;
+	}
+	if (!o.found) {
+		if (o.panic[0])
+			evaluated(c, "CHK-D3", 1, "no oops in the kernel log: the dump was taken for "
+				  "\"%s\"", o.panic);
+		else
+			evaluated(c, "CHK-D3", 1, "no oops and no panic in the kernel log");
+		return;
+	}
+	if (!o.have_address || !o.rip[0] || !(dt_oopsmap(c->t, o.func, o.address, &m), m.related)) {
+		evaluated(c, "CHK-D3", 1, "the first oops (%s, RIP %s) is not a small-address fault "
+			  "in a DAX, pgmap or percpu_ref function", o.bug, o.rip[0] ? o.rip : "?");
+		return;
+	}
+	evaluated(c, "CHK-D3", 1, "the first oops of the kernel log");
+	struct dt_finding *f = add(c, "CHK-D3", DT_SEV_ERROR);
+	if (!f)
+		return;
+	f->has_fault = 1;
+	f->fault_address = o.address;
+	snprintf(f->fault_function, sizeof(f->fault_function), "%s", o.func);
+	snprintf(f->fault_rip, sizeof(f->fault_rip), "%s", o.rip);
+	char what[300] = "";
+	const char *type = NULL;
+	for (int k = 0; k < m.nr; k++) {
+		const struct dt_oopsmap_hit *h = &m.hits[k];
+		if (!h->member[0] || f->nmembers >= DT_FINDING_MEMBERS)
+			continue;
+		if (!type)
+			type = h->type;
+		snprintf(f->members[f->nmembers++], sizeof(f->members[0]), "%s.%s", h->type, h->member);
+		size_t u = strlen(what);
+		snprintf(what + u, sizeof(what) - u, "%s%s.%s (offset %#lx of %ld bytes)", u ? ", " : "",
+			 h->type, h->member, (unsigned long)h->member_offset, h->type_size);
+	}
+	/* the oopsing task, as memory has it */
+	struct dt_task tk = { .pid = o.pid, .state = '?' };
+	snprintf(tk.comm, sizeof(tk.comm), "%s", o.comm);
+	for (int k = 0; c->tx && k < c->tx->nall; k++)
+		if (c->tx->all[k].pid == o.pid) {
+			tk = c->tx->all[k];
+			break;
+		}
+	add_task(f, &tk, o.rip);
+	EVID(f, "%s at %s (pid %d, %s): %#llx is %s", o.bug, o.rip, o.pid, o.comm,
+	     (unsigned long long)o.address, what[0] ? what : "no member of the candidate structures");
+	size_t u = strlen(f->evidence);
+	const struct dt_pgmap *pm = NULL;
+	if (type && strncmp(type, "percpu_ref", 10) == 0) {
+		for (int k = 0; k < c->pms->n && !pm; k++) {
+			const struct dt_pgmap *p = &c->pms->pm[k];
+			if (!p->ref_addr || p->ref_state.mode == DT_PREF_EXITED ||
+			    p->ref_state.mode == DT_PREF_UNINIT)
+				pm = p;
+		}
+		f->bug_class = "pgmap-ref-lifecycle";
+		if (pm) {
+			f->pgmap = pm->addr;
+			OBJ(f, "pgmap %llx (%s)", (unsigned long long)pm->addr, short_type(pm->type));
+			snprintf(f->evidence + u, sizeof(f->evidence) - u, "; pgmap %llx (%s) is registered "
+				 "with %s: killing it at device removal dereferences the NULL pointer",
+				 (unsigned long long)pm->addr, short_type(pm->type),
+				 !pm->ref_addr ? "a NULL ref (pgmap->ref)"
+				 : pm->ref_state.mode == DT_PREF_EXITED
+				 ? "its ref exited (percpu_ref_exit() left ref->data NULL)"
+				 : "its ref never initialised (no percpu_count_ptr, no data)");
+		}
+	} else if (type && strcmp(type, "dax_device") == 0) {
+		snprintf(f->evidence + u, sizeof(f->evidence) - u, ": a NULL struct dax_device * "
+			 "(fs_dax_get_by_bdev() returns NULL for a block device without DAX)");
+		no_daxdev_mounts(c, f->evidence, sizeof(f->evidence));
+	}
+	if (!pm)
+		OBJ(f, "fault address %#llx in %s", (unsigned long long)o.address, o.rip);
+	if (type)
+		headline(f, "NULL %s dereferenced in %s", type, o.func);
+	else
+		headline(f, "small-address fault in %s", o.func);
+}
+
 /* ------------------------------------------------------------------ all */
 
 int dt_check_all(const struct dt_target *t, const struct dt_layout *l, struct dt_report *r)
@@ -1167,6 +1483,8 @@ int dt_check_all(const struct dt_target *t, const struct dt_layout *l, struct dt
 				   &c->zone_device) == 0;
 	if (dt_enum(t, "PG_reserved", &c->pg_reserved))
 		c->pg_reserved = -1;
+	if (dt_enum(t, "PG_head", &c->pg_head) || c->pg_head < 0 || c->pg_head > 63)
+		c->pg_head = -1;
 
 	if (dt_pgmaps_collect(t, l, c->pms))
 		note(c, "pgmaps: %s", c->pms->error);
@@ -1188,9 +1506,9 @@ int dt_check_all(const struct dt_target *t, const struct dt_layout *l, struct dt
 	c->dd_ok = dt_daxdevs_collect(t, l, c->dd) == 0;
 	task_checks(c);
 	device_checks(c);
+	oops_checks(c);
 	not_evaluated(c, "CHK-T6", "dirty/towrite marks are not read yet");
 	not_evaluated(c, "CHK-P5", "compound consistency is not checked yet");
-	not_evaluated(c, "CHK-D3", "needs the panic's CR2 (daxcheck does not read the oops)");
 	not_evaluated(c, "CHK-I2", "raw block-device DAX (<= 4.x) is not looked for");
 	not_evaluated(c, "CHK-I1", "no S_DAX inode on a superblock whose dax_device pointer is known");
 out:
@@ -1200,6 +1518,7 @@ out:
 		if (c->extra[i].nr >= 0)
 			dt_mapping_free(&c->extra[i]);
 	free(c->pms), free(c->maps), free(c->extra), free(c->dd), free(c->busy), free(c->locked);
+	free(c->tx);
 	free(c);
 	return 0;
 }

@@ -39,6 +39,7 @@ const char *dt_severity_name(enum dt_severity s);
 
 #define DT_FINDING_TASKS 4
 #define DT_FINDING_HOLDERS 8
+#define DT_FINDING_MEMBERS 4
 
 struct dt_finding_task {
 	int pid;
@@ -70,6 +71,15 @@ struct dt_finding {
 	struct dt_finding_task tasks[DT_FINDING_TASKS];
 	struct dt_finding_holder holders[DT_FINDING_HOLDERS];
 	char holders_note[160];
+	/* the bug class when it is not the check's (CHK-D3 on a percpu_ref: seed 001), or NULL */
+	const char *bug_class;
+	/* a page: the first line of the kernel's dump_page() (mm/debug.c wording), or "" */
+	char dump_page[200];
+	/* CHK-D3: the oops's fault address, function, RIP and the members it may have read */
+	int has_fault, nmembers;
+	uint64_t fault_address;
+	char fault_function[96], fault_rip[128];
+	char members[DT_FINDING_MEMBERS][80];	/* "percpu_ref_data.release" */
 };
 
 struct dt_check_state {
@@ -99,6 +109,8 @@ int dt_check_all(const struct dt_target *t, const struct dt_layout *l, struct dt
 void dt_report_free(struct dt_report *r);
 /* Findings counted by severity. */
 int dt_report_count(const struct dt_report *r, enum dt_severity s);
+/* The bug class of a finding: its own, else its check's (NULL: none). */
+const struct dt_bug_class *dt_finding_bug_class(const struct dt_finding *f);
 /* The finding concerns pfn (its page, or an entry / pgmap range holding it). */
 int dt_finding_covers_pfn(const struct dt_finding *f, uint64_t pfn);
 

@@ -9,17 +9,21 @@
 #define DT_S_IFMT 0170000
 #define DT_S_IFCHR 0020000
 
+/* One line per gap: a message already listed (one per superblock of a module's
+ * filesystem, say) is not repeated. */
 static void missing(struct dt_daxdevs *s, const char *fmt, ...)
 {
+	char msg[sizeof(s->missing[0])];
 	if (s->nmissing >= DT_MISSING_MAX)
 		return;
-	for (int i = 0; i < s->nmissing; i++)
-		if (strncmp(s->missing[i], fmt, 20) == 0)
-			return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->missing[s->nmissing++], sizeof(s->missing[0]), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	for (int i = 0; i < s->nmissing; i++)
+		if (strcmp(s->missing[i], msg) == 0)
+			return;
+	memcpy(s->missing[s->nmissing++], msg, sizeof(msg));
 }
 
 /* dev_name(): kobj.name, else init_name */
@@ -61,6 +65,12 @@ static void read_daxdev(const struct dt_target *t, const struct dt_layout *l, ui
 		d->cdev = d->addr + (uint64_t)cdev;
 	if (priv >= 0)
 		dt_read_u64(t, d->addr + (uint64_t)priv, &d->private);
+	/* the disk name as alloc_dax() was given it, until "dax: simplify the dax_device <->
+	 * gendisk association" (libnvdimm-for-5.17) removed host (then: dax_hosts) */
+	long host = dt_member_offset(t, "dax_device", "host");
+	uint64_t hp;
+	if (host >= 0 && dt_read_u64(t, d->addr + (uint64_t)host, &hp) == 0 && dt_kptr_ok(hp, 1))
+		dt_read_str(t, hp, d->name, sizeof(d->name));
 	if (ops >= 0)
 		dt_read_u64(t, d->addr + (uint64_t)ops, &d->ops);
 	/* holder_data/holder_ops: "dax: introduce holder for dax_device" (v6.0) */
@@ -388,6 +398,11 @@ int dt_daxdevs_collect(const struct dt_target *t, const struct dt_layout *l,
 		if (d->kind == DT_DAXDEV_UNKNOWN && os && strncmp(os, "pmem_dax_ops", 12) == 0) {
 			d->kind = DT_DAXDEV_PMEM;
 			read_pmem(t, s, d);
+		} else if (d->kind == DT_DAXDEV_UNKNOWN && d->ops && !os) {
+			/* pmem_dax_ops lives in nd_pmem: a front end without the modules' symbols
+			 * (crash --no_modules) cannot name it */
+			missing(s, "symbols of module text: dax_device ops are not named, so pmem "
+				   "devices (pmem_dax_ops) and their pmem_device are not recognised");
 		}
 	}
 	read_fs(t, l, s);
@@ -403,10 +418,15 @@ const char *dt_pgmap_owner_name(const struct dt_daxdevs *s, uint64_t pgmap, uint
 		const struct dt_daxdev *d = &s->d[i];
 		if (d->kind != DT_DAXDEV_PMEM || !d->name[0])
 			continue;
-		/* container_of(pgmap, struct pmem_device, pgmap), or pgmap->owner = pmem (6.0+) */
-		if ((d->pmem_read && d->pmem_pgmap == pgmap) || (owner && owner == d->private))
+		/* container_of(pgmap, struct pmem_device, pgmap) */
+		if (d->pmem_read && d->pmem_pgmap == pgmap)
 			return d->name;
 	}
+	/* pgmap->owner is the pmem_device (pmem sets it, 6.0+) and so is dax_dev->private: the
+	 * same object, even when the ops cannot be named (no module symbols) */
+	for (int i = 0; owner && i < s->n; i++)
+		if (s->d[i].kind != DT_DAXDEV_DEVDAX && s->d[i].name[0] && owner == s->d[i].private)
+			return s->d[i].name;
 	return NULL;
 }
 

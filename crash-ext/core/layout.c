@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "layout.h"
+#include "folio.h"
 
 static int has_sym(const struct dt_target *t, const char *name)
 {
@@ -82,6 +83,7 @@ static void probe_tree(const struct dt_target *t, struct dt_layout *l)
 		l->n_slots = dt_member_offset(t, "xa_node", "slots");
 		l->n_marks = dt_member_offset(t, "xa_node", "marks");
 		l->n_size = dt_type_size(t, "xa_node");
+		l->n_path = l->root_height = DT_NO;
 		long ss = dt_member_size(t, "xa_node", "slots");
 		l->chunk_size = ss > 0 ? (int)(ss / 8) : 64;
 		l->radix_shift_nodes = 1;
@@ -106,6 +108,17 @@ static void probe_tree(const struct dt_target *t, struct dt_layout *l)
 		long ss = dt_member_size(t, "radix_tree_node", "slots");
 		l->chunk_size = ss > 0 ? (int)(ss / 8) : 64;
 		l->radix_shift_nodes = l->n_shift >= 0;
+		/*
+		 * Before "radix-tree: replace node->height with node->shift" and "radix-tree:
+		 * remove root->height" (v4.7) a node kept its height in the low bits of
+		 * node->path and the root its height in radix_tree_root.height.  DAX of that era
+		 * inserted PMD entries with radix_tree_insert() (order 0) at the PMD-aligned
+		 * index: fs/dax.c dax_radix_entry(), v4.5-v4.6.
+		 */
+		l->n_path = l->radix_shift_nodes ? DT_NO
+						 : dt_member_offset(t, "radix_tree_node", "path");
+		l->root_height = dt_member_offset(t, "radix_tree_root", "height");
+		l->pmd_single_slot = !l->radix_shift_nodes && l->n_path >= 0;
 		if (i_pages) {
 			l->era = dt_era_find("4.17");
 			why(l, "tree: radix i_pages (b93b016313b3, v4.17): pfn entries (3fe0791c295c, v4.17)");
@@ -118,7 +131,8 @@ static void probe_tree(const struct dt_target *t, struct dt_layout *l)
 			why(l, "tree: radix page_tree, nodes with shift, no exceptional count: v4.7-v4.9");
 		} else {
 			l->era = dt_era_find("4.5");
-			why(l, "tree: radix page_tree with height/path nodes: v4.5-v4.6 (walker unsupported)");
+			why(l, "tree: radix page_tree with height/path nodes: v4.5-v4.6 (PMD entries "
+			       "are single slots)");
 		}
 	}
 	for (int s = 0; s < 8; s++)
@@ -156,25 +170,43 @@ static void probe_vfs_page(const struct dt_target *t, struct dt_layout *l)
 	l->pg_compound_head = dt_member_offset(t, "page", "compound_head");
 	l->pg_mapping = dt_member_offset(t, "page", "mapping");
 	l->pg_index = dt_member_offset(t, "page", "index");
+	/* "mm: rename page->index to page->__folio_index" (Matthew Wilcox, 2025; first seen in
+	 * the 7.2 sample): the same word, now raw on tails of a large folio */
+	if (l->pg_index < 0)
+		l->pg_index = dt_member_offset(t, "page", "__folio_index");
 	/*
 	 * page->pgmap: in the lru union (offset 0x20) before Willy's struct page rework, in the
-	 * ZONE_DEVICE struct at offset 8 from v4.18; DWARF gives whichever is there.
+	 * ZONE_DEVICE struct at offset 8 from v4.18; DWARF gives whichever is there.  Alistair
+	 * Popple's "mm: allow compound zone device pages" (v6.15) moved it to folio->pgmap (the
+	 * same word of a head or small page; a tail's holds compound_head there).
 	 */
 	l->pg_pgmap = dt_member_offset(t, "page", "pgmap");
+	if (l->pg_pgmap < 0)
+		l->pg_pgmap = dt_member_offset(t, "folio", "pgmap");
 	l->pg_mapcount = dt_member_offset(t, "page", "_mapcount");
 	l->pg_refcount = dt_member_offset(t, "page", "_refcount");
-	if (l->pg_refcount < 0)	/* "mm: rename _count, field of the struct page, to _refcount" (v4.6) */
+	if (l->pg_refcount < 0)	/* "mm: rename _count, field of the struct page, to _refcount" (v4.7) */
 		l->pg_refcount = dt_member_offset(t, "page", "_count");
+	dt_folio_probe(t, l);
 }
 
 static void probe_pgmap(const struct dt_target *t, struct dt_layout *l)
 {
 	l->pm_size = dt_type_size(t, "dev_pagemap");
 	l->pm_altmap = dt_member_offset(t, "dev_pagemap", "altmap");
+	/*
+	 * Before PGMAP_ALTMAP_VALID (flags, v5.3) the altmap was a pointer, non-NULL when
+	 * valid (<= v4.15), then embedded with a bool altmap_valid (v4.16-v5.2).
+	 */
+	l->pm_altmap_is_ptr = dt_member_size(t, "dev_pagemap", "altmap") == 8;
+	l->pm_altmap_valid = dt_member_offset(t, "dev_pagemap", "altmap_valid");
 	l->pm_ref = dt_member_offset(t, "dev_pagemap", "ref");
 	l->pm_ref_size = dt_member_size(t, "dev_pagemap", "ref");
 	/* "memremap: remove support for external pgmap refcounts" embedded the ref (v5.17). */
 	l->pm_ref_is_ptr = l->pm_ref_size == 8;
+	/* 24917f6b1041 "memremap: provide an optional internal refcount in struct dev_pagemap"
+	 * (v5.3) to v5.16: pgmap->ref points here unless the driver brought its own ref */
+	l->pm_internal_ref = dt_member_offset(t, "dev_pagemap", "internal_ref");
 	l->pm_done = dt_member_offset(t, "dev_pagemap", "done");
 	l->pm_type = dt_member_offset(t, "dev_pagemap", "type");
 	l->pm_flags = dt_member_offset(t, "dev_pagemap", "flags");
@@ -279,7 +311,8 @@ int dt_layout_probe(const struct dt_target *t, struct dt_layout *l)
 		missing = "DAX era";
 	else if (l->as_i_pages < 0)
 		missing = "address_space.i_pages";
-	else if (l->xa_head < 0 || l->n_slots < 0 || l->n_shift < 0 || l->n_size <= 0)
+	else if (l->xa_head < 0 || l->n_slots < 0 || (l->n_shift < 0 && l->n_path < 0) ||
+		 l->n_size <= 0)
 		missing = "page-cache tree node layout";
 	else if (l->page_size <= 0 || l->pg_refcount < 0 || l->pg_mapping < 0)
 		missing = "struct page layout";

@@ -45,6 +45,10 @@ struct dt_layout {
 	long xa_head, xa_flags;		/* struct xarray, or radix_tree_root.rnode */
 	long n_shift, n_offset, n_count, n_values, n_parent, n_array, n_slots, n_marks, n_size;
 	int chunk_shift, chunk_size;
+	/* v4.5-v4.6 radix: no node->shift; height in node->path and radix_tree_root.height */
+	long n_path, root_height;
+	/* v4.5-v4.6: a DAX PMD entry is one slot at the PMD-aligned index (not multi-order) */
+	int pmd_single_slot;
 
 	/* VFS */
 	long i_mapping, i_flags, i_mode, i_ino, i_sb, i_sb_list, i_state, i_size, i_data;
@@ -55,11 +59,19 @@ struct dt_layout {
 	/* struct page */
 	long page_size, pg_flags, pg_compound_head, pg_mapping, pg_index, pg_pgmap,
 	     pg_mapcount, pg_refcount;
+	int pg_compound_info;		/* the tail word is compound_info: may hold a mask */
+	/* compound pages / folios, offsets from the head page (folio.c) */
+	long fo_order, fo_entire, fo_pincount, fo_large_mapcount;
+	int fo_folio_wording;		/* dump_page() says entire_mapcount/pincount (6.2+) */
 
 	/* struct dev_pagemap */
 	long pm_size, pm_altmap, pm_ref, pm_ref_size, pm_done, pm_type, pm_flags,
-	     pm_vmemmap_shift, pm_ops, pm_owner, pm_nr_range, pm_range, pm_res;
+	     pm_vmemmap_shift, pm_ops, pm_owner, pm_nr_range, pm_range, pm_res,
+	     pm_internal_ref;
 	int pm_ref_is_ptr, pm_res_is_ptr;
+	/* before v5.3: altmap is a pointer (<= v4.15) or embedded with a bool altmap_valid */
+	long pm_altmap_valid;
+	int pm_altmap_is_ptr;
 	long range_size, range_start, range_end;
 	long am_base_pfn, am_end_pfn, am_reserve, am_free, am_align, am_alloc;
 	long res_start, res_end;

@@ -98,6 +98,15 @@ int dt_resolve_mapping(const struct dt_target *t, const struct dt_layout *l, uin
 	return -1;
 }
 
+/* Does the tree span of an entry disagree with its decoded order?  v4.5-v4.6 kernels store
+ * a PMD entry in one slot at the PMD-aligned index (layout.h pmd_single_slot). */
+static int span_mismatch(const struct dt_layout *l, const struct dt_entry *e, uint64_t nr)
+{
+	if (!e->order)
+		return nr != 1;
+	return nr != (1ULL << e->order) && !(l->pmd_single_slot && nr == 1);
+}
+
 static int pfn_in_pgmaps(const struct dt_pgmap_set *pms, uint64_t pfn)
 {
 	return pms && dt_pgmap_of_pfn(pms, pfn) != NULL;
@@ -126,7 +135,7 @@ void dt_era_choose(const struct dt_layout *l, const struct dt_pgmap_set *pms,
 				if (dt_entry_decode(era, maps[k]->slots[j].raw, &e))
 					continue;
 				if (e.unknown_bits || ((e.flags & DT_F_ZERO) && (e.flags & DT_F_EMPTY)) ||
-				    (e.order && maps[k]->slots[j].nr != (1ULL << e.order))) {
+				    (e.order && span_mismatch(l, &e, maps[k]->slots[j].nr))) {
 					score -= 2;
 					continue;
 				}
@@ -170,10 +179,7 @@ void dt_entry_analyse(const struct dt_target *t, const struct dt_layout *l,
 	out->assoc = "-";
 	if (dt_entry_decode(era, s->raw, &out->e))
 		return;
-	if (out->e.order && s->nr != (1ULL << out->e.order))
-		out->order_mismatch = 1;
-	if (!out->e.order && s->nr != 1)
-		out->order_mismatch = 1;
+	out->order_mismatch = span_mismatch(l, &out->e, s->nr);
 	if (era->payload != DT_PAYLOAD_PFN)
 		return;
 	out->pfn = out->e.payload;
@@ -216,7 +222,16 @@ void dt_entry_analyse(const struct dt_target *t, const struct dt_layout *l,
 			}
 			if (pg.mapping == m->mapping && pg.index == s->index + i + j)
 				continue;
-			if (pg.mapping == DT_PAGE_MAPPING_DAX_COW && pg.index >= 1) {
+			/* a tail of the folio the entry's first page heads: from v6.15 ("fs/dax:
+			 * properly refcount fs dax pages", 38607c62b34b) a PMD entry is one folio
+			 * and only its head carries mapping/index (kernel-facts CHK-P1) */
+			if (pg.tail && out->page_ok && pg.head == out->page)
+				continue;
+			/* shared (reflinked): mapping PAGE_MAPPING_DAX_COW / _SHARED (0x1, v6.0-v6.14)
+			 * with the share count in index; from "fs/dax: remove PAGE_MAPPING_DAX_SHARED
+			 * mapping flag" (v6.15) mapping NULL and folio->share (same word) > 0 */
+			if ((pg.mapping == DT_PAGE_MAPPING_DAX_COW ||
+			     (pg.mapping == 0 && l->refmodel == DT_RM_6_15)) && pg.index >= 1) {
 				shared++;
 				continue;
 			}
@@ -243,6 +258,7 @@ int dt_for_each_dax_inode(const struct dt_target *t, const struct dt_layout *l,
 		return -1;
 	}
 	uint64_t head = l->super_blocks, pos;
+	int broken = 0;		/* an s_inodes list ended early: the others are still walked */
 	if (dt_read_u64(t, head, &pos)) {
 		snprintf(err, errlen, "super_blocks list not readable");
 		return -1;
@@ -258,8 +274,9 @@ int dt_for_each_dax_inode(const struct dt_target *t, const struct dt_layout *l,
 		if (dt_read_u64(t, ih, &ip) == 0) {
 			for (int ni = 0; ip != ih; ni++) {
 				if (ni > (1 << 22) || !dt_kptr_ok(ip, 8)) {
-					snprintf(err, errlen, "s_inodes list of sb %#llx broken",
-						 (unsigned long long)sb);
+					if (!broken++)
+						snprintf(err, errlen, "s_inodes list of sb %#llx broken",
+							 (unsigned long long)sb);
 					break;
 				}
 				uint64_t inode = ip - (uint64_t)l->i_sb_list;
@@ -277,5 +294,5 @@ int dt_for_each_dax_inode(const struct dt_target *t, const struct dt_layout *l,
 			return -1;
 		}
 	}
-	return 0;
+	return broken ? -1 : 0;
 }

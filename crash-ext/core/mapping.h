@@ -8,7 +8,9 @@
 #include "memmap.h"
 #include "tree.h"
 
-#define DT_PAGE_MAPPING_DAX_COW 0x1ULL	/* include/linux/page-flags.h (6.0-6.1) */
+/* include/linux/page-flags.h: PAGE_MAPPING_DAX_COW (6.0-6.1), PAGE_MAPPING_DAX_SHARED (the 6.12
+ * sample), removed in 6.15 ("fs/dax: remove PAGE_MAPPING_DAX_SHARED mapping flag") */
+#define DT_PAGE_MAPPING_DAX_COW 0x1ULL
 
 /* One leaf of an i_pages tree. */
 struct dt_slot_rec {

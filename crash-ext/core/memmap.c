@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "memmap.h"
+#include "folio.h"
 
 void dt_page_decode(const struct dt_layout *l, const unsigned char *b, uint64_t pfn,
 		    uint64_t addr, struct dt_page *p)
@@ -18,9 +19,9 @@ void dt_page_decode(const struct dt_layout *l, const unsigned char *b, uint64_t 
 	p->pgmap = l->pg_pgmap >= 0 ? dt_get_u64(b, l->pg_pgmap) : 0;
 	p->refcount = (int32_t)dt_get_u32(b, l->pg_refcount);
 	p->mapcount_raw = l->pg_mapcount >= 0 ? (int32_t)dt_get_u32(b, l->pg_mapcount) : -1;
-	/* compound_head: bit 0 set on tail pages (include/linux/page-flags.h) */
+	/* compound_head / compound_info: bit 0 set on tail pages (include/linux/page-flags.h) */
 	p->tail = l->pg_compound_head >= 0 && (p->word1 & 1);
-	p->head = p->tail ? p->word1 - 1 : addr;
+	p->head = p->tail ? dt_compound_head(l->pg_compound_info, p->word1, addr) : addr;
 }
 
 int dt_pfn_to_page(const struct dt_target *t, const struct dt_layout *l, uint64_t pfn,

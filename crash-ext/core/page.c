@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "page.h"
+#include "folio.h"
 
 /* include/trace/events/mmflags.h names, looked up as PG_<name> enumerators */
 static const char *const pgflags[] = {
@@ -113,6 +114,10 @@ static void describe_mapping(const struct dt_target *t, const struct dt_layout *
 	pi->mapping_kind = 1;
 	dt_read_u64(t, pi->host + (uint64_t)l->i_ino, &pi->ino);
 	long idn = dt_member_offset(t, "inode", "i_dentry"), alias = dt_member_offset(t, "dentry", "d_u");
+	/* d_alias heads the named union d_u (6.1); in the 7.2 sample the union is anonymous
+	 * (first release not verified) */
+	if (alias < 0)
+		alias = dt_member_offset(t, "dentry", "d_alias");
 	uint64_t first;
 	if (idn >= 0 && alias >= 0 && dt_read_u64(t, pi->host + (uint64_t)idn, &first) == 0 &&
 	    dt_kptr_ok(first, 8)) {
@@ -152,27 +157,15 @@ int dt_page_describe(const struct dt_target *t, const struct dt_layout *l, uint6
 	}
 	pi->mapcount = pi->p.mapcount_raw + 1;
 	if (pi->compound) {
-		/* the first tail page holds order, compound mapcount and pincount (6.1) */
-		long o_ord = dt_member_offset(t, "page", "compound_order"), o_map = dt_member_offset(t, "page", "compound_mapcount"),
-		     o_pin = dt_member_offset(t, "page", "compound_pincount");
-		uint64_t t1 = pi->head + (uint64_t)l->page_size;
-		uint8_t ord;
-		uint32_t v;
-		pi->folio_wording = o_pin < 0;
-		if (o_ord < 0) {
-			o_ord = dt_member_offset(t, "folio", "_folio_order");
-			o_map = dt_member_offset(t, "folio", "_entire_mapcount");
-			o_pin = dt_member_offset(t, "folio", "_pincount");
-			t1 = pi->head;	/* folio offsets count from the head */
-		}
-		if (o_ord >= 0 && dt_read_u8(t, t1 + (uint64_t)o_ord, &ord) == 0) {
-			pi->order = ord;
+		/* order, entire mapcount and pincount live in the head's tail pages (folio.h) */
+		struct dt_folio fo;
+		pi->folio_wording = l->fo_folio_wording;
+		if (dt_folio_read(t, l, pi->head, &fo) == 0) {
+			pi->order = fo.order;
 			pi->compound_known = 1;
+			pi->compound_mapcount = fo.entire_mapcount;
+			pi->compound_pincount = fo.pincount;
 		}
-		if (o_map >= 0 && dt_read_u32(t, t1 + (uint64_t)o_map, &v) == 0)
-			pi->compound_mapcount = (int32_t)v + 1;
-		if (o_pin >= 0 && dt_read_u32(t, t1 + (uint64_t)o_pin, &v) == 0)
-			pi->compound_pincount = (int32_t)v;
 		pi->mapcount += pi->compound_mapcount;
 	}
 	describe_mapping(t, l, pi);

@@ -76,8 +76,14 @@ int dt_possible_cpus(const struct dt_target *t, int *cpus, uint64_t *offsets, in
 		if (dt_symbol(t, "__cpu_possible_mask", &mask) &&
 		    dt_symbol(t, "cpu_possible_mask", &mask))
 			return -1;
+		/* no further than the mask: struct cpumask holds NR_CPUS bits, which may be
+		 * fewer than max, and the words after it are other variables */
+		long msize = dt_type_size(t, "cpumask");
+		int words = (max + 63) / 64;
+		if (msize >= 8 && msize / 8 < words)
+			words = (int)(msize / 8);
 		n = 0;
-		for (int w = 0; w < (max + 63) / 64 && n < max; w++) {
+		for (int w = 0; w < words && n < max; w++) {
 			uint64_t bits;
 			if (dt_read_u64(t, mask + 8ULL * (uint64_t)w, &bits))
 				break;

@@ -13,7 +13,7 @@ int dt_pgmap_read(const struct dt_target *t, const struct dt_layout *l, uint64_t
 	memset(pm, 0, sizeof(*pm));
 	pm->addr = addr;
 	pm->verdict = "n/a";
-	if (l->pm_size <= 0 || l->pm_size > 4096 || l->pm_type < 0) {
+	if (l->pm_size <= 0 || l->pm_size > 4096) {
 		snprintf(err, errlen, "no struct dev_pagemap layout in debuginfo");
 		return -1;
 	}
@@ -22,8 +22,9 @@ int dt_pgmap_read(const struct dt_target *t, const struct dt_layout *l, uint64_t
 		snprintf(err, errlen, "dev_pagemap %#llx not readable", (unsigned long long)addr);
 		return -1;
 	}
-	pm->type_value = (long)(int32_t)dt_get_u32(b, l->pm_type);
-	pm->type = dt_mtype_of(l, pm->type_value);
+	/* enum memory_type arrived with HMM (v4.14); before it every pgmap is host memory */
+	pm->type_value = l->pm_type >= 0 ? (long)(int32_t)dt_get_u32(b, l->pm_type) : -1;
+	pm->type = l->pm_type >= 0 ? dt_mtype_of(l, pm->type_value) : DT_MT_UNKNOWN;
 	if (l->pm_flags >= 0)
 		pm->flags = dt_get_u32(b, l->pm_flags);
 	if (l->pm_vmemmap_shift >= 0)
@@ -34,16 +35,43 @@ int dt_pgmap_read(const struct dt_target *t, const struct dt_layout *l, uint64_t
 		pm->owner = dt_get_u64(b, l->pm_owner);
 	if (l->pm_done >= 0 && l->completion_done >= 0)
 		pm->done = dt_get_u32(b, l->pm_done + l->completion_done);
-	if (l->pm_altmap >= 0 && l->am_reserve >= 0 && l->pm_flags >= 0) {
-		long a = l->pm_altmap;
-		pm->am_base_pfn = dt_get_u64(b, a + l->am_base_pfn);
-		if (l->am_end_pfn >= 0)
-			pm->am_end_pfn = dt_get_u64(b, a + l->am_end_pfn);
-		pm->am_reserve = dt_get_u64(b, a + l->am_reserve);
-		pm->am_free = dt_get_u64(b, a + l->am_free);
-		pm->am_align = dt_get_u64(b, a + l->am_align);
-		pm->am_alloc = dt_get_u64(b, a + l->am_alloc);
-		pm->altmap_valid = (pm->flags & DT_PGMAP_ALTMAP_VALID) != 0;
+	if (l->pm_altmap >= 0 && l->am_reserve >= 0) {
+		/*
+		 * Valid when PGMAP_ALTMAP_VALID is in flags (v5.3+), when the bool altmap_valid
+		 * is set (v4.16-v5.2), or when the altmap pointer is not NULL (<= v4.15: the
+		 * kernel's pfn_first() then adds vmem_altmap_offset()).
+		 */
+		const unsigned char *am = b + l->pm_altmap;
+		unsigned char ab[64];
+		long am_end = l->am_alloc > l->am_free ? l->am_alloc + 8 : l->am_free + 8;
+		if (l->pm_flags >= 0) {
+			pm->altmap_valid = (pm->flags & DT_PGMAP_ALTMAP_VALID) != 0;
+		} else if (l->pm_altmap_is_ptr) {
+			uint64_t ap = dt_get_u64(b, l->pm_altmap);
+			am = NULL;
+			if (ap && (am_end > (long)sizeof(ab) || !dt_kptr_ok(ap, 8) ||
+				   dt_read(t, ap, ab, (size_t)am_end))) {
+				snprintf(err, errlen, "dev_pagemap %#llx: altmap %#llx not readable",
+					 (unsigned long long)addr, (unsigned long long)ap);
+				return -1;
+			}
+			if (ap)
+				am = ab;
+			pm->altmap_valid = ap != 0;
+		} else if (l->pm_altmap_valid >= 0) {
+			pm->altmap_valid = dt_get_u8(b, l->pm_altmap_valid) != 0;
+		} else {
+			am = NULL;
+		}
+		if (am) {
+			pm->am_base_pfn = dt_get_u64(am, l->am_base_pfn);
+			if (l->am_end_pfn >= 0)
+				pm->am_end_pfn = dt_get_u64(am, l->am_end_pfn);
+			pm->am_reserve = dt_get_u64(am, l->am_reserve);
+			pm->am_free = dt_get_u64(am, l->am_free);
+			pm->am_align = dt_get_u64(am, l->am_align);
+			pm->am_alloc = dt_get_u64(am, l->am_alloc);
+		}
 		if (pm->altmap_valid)
 			pm->altmap_offset = pm->am_reserve + pm->am_free;
 	}
@@ -97,6 +125,8 @@ int dt_pgmap_read(const struct dt_target *t, const struct dt_layout *l, uint64_t
 	}
 	struct dt_model_in in = { .model = l->refmodel, .type = pm->type,
 				  .dead = pm->ref_read && (pm->ref.percpu_count_ptr & DT_PERCPU_REF_DEAD),
+				  .ref_internal = l->pm_ref_is_ptr && l->pm_internal_ref >= 0 &&
+						  pm->ref_addr == addr + (uint64_t)l->pm_internal_ref,
 				  .nr_range = nr, .vmemmap_shift = pm->vmemmap_shift };
 	memcpy(in.pfn_first, pm->pfn_first, sizeof(in.pfn_first));
 	memcpy(in.pfn_end, pm->pfn_end, sizeof(in.pfn_end));

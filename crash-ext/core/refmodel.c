@@ -37,6 +37,19 @@ void dt_expected_pgmap_count(const struct dt_model_in *in, struct dt_expect *out
 		out->rule = "1 + sum pfn_len (every type, v5.17-v6.0)";
 		return;
 	case DT_RM_4_14:
+		if (in->ref_internal) {
+			/* 24917f6b1041 (v5.3): memremap_pages() initialises &pgmap->internal_ref
+			 * (count 1) when the driver brings no ref, then takes pfn_end - pfn_first
+			 * refs per range, for every type */
+			out->applies = 1;
+			if (in->dead) {
+				out->rule = "killed: expected 0";
+				return;
+			}
+			out->expected = 1 + out->bulk;
+			out->rule = "1 + sum pfn_len (&pgmap->internal_ref, v5.3-v5.16)";
+			return;
+		}
 		out->rule = "owner's ref (pointer): also counts the owner's users; report only";
 		return;
 	case DT_RM_4_5:

@@ -5,7 +5,9 @@
  *     1 (initial) + sum over ranges of pfn_len(i) [type not PRIVATE/COHERENT]
  *       + pages with refcount > 0 [type PRIVATE/COHERENT] (+ transient holders)
  *   5.17-6.0: the bulk term applies to every type, no per-allocation term.
- *   <= 5.16: pgmap->ref is the owner's ref (pmem's q_usage_counter ...): report only.
+ *   5.3-5.16: pgmap->ref is a pointer: to &pgmap->internal_ref (device-dax ...): 1 + bulk as
+ *     above; to the driver's own ref (pmem: the request queue's q_usage_counter, which also
+ *     counts the queue's users): report only.
  *   killed (DEAD): expected 0; what remains blocks device removal.
  *   pfn_len(i) = (pfn_end - pfn_first) >> vmemmap_shift, where range 0 starts after the
  *   altmap-reserved pfns (mm/memremap.c, 6.1).
@@ -21,6 +23,7 @@ struct dt_model_in {
 	enum dt_refmodel model;
 	enum dt_mtype type;
 	int dead;
+	int ref_internal;	/* pointer era: pgmap->ref == &pgmap->internal_ref (v5.3-v5.16) */
 	int nr_range;
 	uint64_t pfn_first[DT_MAX_RANGES], pfn_end[DT_MAX_RANGES];	/* end exclusive */
 	unsigned vmemmap_shift;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tasks.h"
+#include "folio.h"
 
 /* S_IFMT / S_IFIFO (include/uapi/linux/stat.h) */
 #define DT_S_IFMT 0170000
@@ -54,6 +55,10 @@ int dt_tasks_probe(const struct dt_target *t, struct dt_tlayout *tl)
 	tl->pb_ops = dt_member_offset(t, "pipe_buffer", "ops");
 	tl->pb_size = dt_type_size(t, "pipe_buffer");
 	tl->pg_compound_head = dt_member_offset(t, "page", "compound_head");
+	/* renamed compound_info, possibly a mask (folio.h) */
+	tl->pg_compound_info = tl->pg_compound_head < 0;
+	if (tl->pg_compound_info)
+		tl->pg_compound_head = dt_member_offset(t, "page", "compound_info");
 	tl->wqh_head = dt_member_offset(t, "wait_queue_head", "head");
 	tl->wqh_size = dt_type_size(t, "wait_queue_head");
 	tl->wqe_private = dt_member_offset(t, "wait_queue_entry", "private");
@@ -238,12 +243,14 @@ static uint64_t page_wanted(const struct pipe_scan *ps, uint64_t page)
 	for (int i = 0; i < ps->n; i++)
 		if (ps->pages[i] == page)
 			return page;
-	uint64_t head;
+	uint64_t word;
 	if (ps->tl->pg_compound_head >= 0 &&
-	    dt_read_u64(ps->t, page + (uint64_t)ps->tl->pg_compound_head, &head) == 0 && (head & 1))
+	    dt_read_u64(ps->t, page + (uint64_t)ps->tl->pg_compound_head, &word) == 0 && (word & 1)) {
+		uint64_t head = dt_compound_head(ps->tl->pg_compound_info, word, page);
 		for (int i = 0; i < ps->n; i++)
-			if (ps->pages[i] == head - 1)
-				return head - 1;
+			if (ps->pages[i] == head)
+				return head;
+	}
 	return 0;
 }
 

@@ -29,6 +29,7 @@ struct dt_tlayout {
 	long pi_bufs, pi_ring_size, pi_head, pi_tail, pi_nrbufs, pi_curbuf, pi_buffers;
 	long pb_page, pb_offset, pb_len, pb_ops, pb_size;
 	long pg_compound_head;		/* struct page: a tail's word names its head | 1 */
+	int pg_compound_info;		/* ... or is compound_info (7.x), maybe a mask | 1 */
 	long wqh_head, wqh_size, wqe_private, wqe_func, wqe_entry;
 	long wbq_key, wbk_flags, wbk_bit_nr, wbq_wq_entry;
 	long weq_wait, weq_key, eek_xa, eek_entry_start;

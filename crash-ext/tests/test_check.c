@@ -121,8 +121,30 @@ TEST(test_check_refcount_zero_is_p4)
 	CHECK_EQ(dt_check_all(&t, &l, &r), 0);
 	const struct dt_finding *p4 = find(&r, "CHK-P4");
 	CHECK(p4 && p4->pfn == TP_PFN && p4->severity == DT_SEV_ERROR);
-	if (p4)
+	if (p4) {
 		CHECK(strstr(p4->headline, "003_9dd4229fe2479e56.txt") != NULL);
+		/* dump_page()'s first line, with the kernel's %px widths and "0x" prefixes */
+		CHECK(strncmp(p4->dump_page, "page:fffffcc604218100 refcount:0 mapcount:", 42) == 0);
+		CHECK(strstr(p4->dump_page, " mapping:ffff8902c1466c88 index:0x4 pfn:0x108604") != NULL);
+	}
+	dt_report_free(&r);
+	fake_free(f);
+}
+
+TEST(test_check_d3_without_a_log_says_why)
+{
+	struct dt_target t;
+	struct dt_layout l;
+	struct fake *f = tp_load(&t, &l);
+	/* the recording holds no printk ring buffer: CHK-D3 is not evaluated, with the reason */
+	struct dt_report r;
+	CHECK_EQ(dt_check_all(&t, &l, &r), 0);
+	CHECK(find(&r, "CHK-D3") == NULL);
+	for (int i = 0; i < r.nstate; i++)
+		if (strcmp(r.state[i].check->id, "CHK-D3") == 0) {
+			CHECK(!r.state[i].evaluated);
+			CHECK(strncmp(r.state[i].note, "the kernel log cannot be read: ", 31) == 0);
+		}
 	dt_report_free(&r);
 	fake_free(f);
 }

@@ -81,3 +81,20 @@ TEST(test_daxdev_without_module_debuginfo_says_so)
 	CHECK_STR(dt_pgmap_owner_name(&s, TP_FSDAX_PGMAP, TP_PMEM), "pmem0");
 	fake_free(f);
 }
+
+TEST(test_daxdev_missing_debuginfo_said_once)
+{
+	struct dt_target t;
+	struct dt_layout l;
+	struct fake *f = tp_load(&t, &l);
+	fake_kv(f, "O ext4_sb_info s_daxdev", -1);
+	tp_add_sb(f, &t, &l, "vdb", 0);	/* a second ext4: the same gap, not a second line */
+	static struct dt_daxdevs s;
+	CHECK_EQ(dt_daxdevs_collect(&t, &l, &s), 0);
+	CHECK_EQ(s.nsb, 2);
+	int e4 = 0;
+	for (int i = 0; i < s.nmissing; i++)
+		e4 += strstr(s.missing[i], "ext4_sb_info") != NULL;
+	CHECK_EQ(e4, 1);
+	fake_free(f);
+}

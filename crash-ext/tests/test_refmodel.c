@@ -78,6 +78,23 @@ TEST(test_expected_count_old_eras_report_only)
 	CHECK(!e.applies);
 }
 
+TEST(test_expected_count_internal_ref_5_3_to_5_16)
+{
+	/* 5.10 device-dax: pgmap->ref = &pgmap->internal_ref, 1 + one ref per 4 KiB pfn (the
+	 * 5.10 sample's truth: 131073 for 512 MiB) */
+	struct dt_model_in in = in_(DT_RM_4_14, DT_MT_GENERIC, 0x140000000, 0x15fffffff, 0, 0);
+	in.ref_internal = 1;
+	struct dt_expect e;
+	dt_expected_pgmap_count(&in, &e);
+	CHECK(e.applies);
+	CHECK_EQ(e.expected, 131073);
+	CHECK_STR(dt_count_verdict(&e, 1, 131073), "ok");
+	CHECK_STR(dt_count_verdict(&e, 1, 131075), "excess");
+	in.dead = 1;
+	dt_expected_pgmap_count(&in, &e);
+	CHECK(e.applies && e.expected == 0);
+}
+
 TEST(test_idle_refcount_by_era)
 {
 	CHECK_EQ(dt_idle_refcount(DT_RM_6_1, DT_MT_FS_DAX, 0), 1);

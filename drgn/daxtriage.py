@@ -7,6 +7,9 @@
     daxent [--era E|all] [-j] VALUE                      decode a DAX entry word
     daxmap [-a] [-p] [-j] [--era E] [inode|address_space|file|dentry]
     pgmap  [-p] [-j] [address|pfn]                       dev_pagemaps, percpu_ref, census
+    daxpage [-j] PFN|PAGE                                one page as dump_page() prints it
+    daxdev [-j]                                          DAX devices, the filesystems on them
+    daxcheck [-v] [-j]                                   the triage checks (share/checks.json)
 
 `COMMAND -h` prints its options; docs/drgn.md has the details.  Pass the module .ko debug
 files (nd_pmem.ko, device_dax.ko, ...) with -s so that symbols in modules (pgmap ops) resolve.

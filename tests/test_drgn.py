@@ -15,7 +15,8 @@ import sys
 import tempfile
 
 from harness import SYS_PYTHON, TOP, Skip, hexint, per_sample, run
-from frontend_truth import check_mapping, check_pgmaps
+from frontend_truth import (check_daxcheck, check_daxdev, check_daxpage_text, check_daxpages,
+                            check_known_gaps, check_mapping, check_pgmaps, named_pfns)
 from test_open import TOOLCHROOT, drgn_available
 
 try:
@@ -186,7 +187,8 @@ def test_helpers_have_docstrings_and_all():
     names = ["encodings", "refmodel", "percpu_ref", "tree", "jsonout"]
     try:
         import drgn  # noqa: F401
-        names += ["layout", "symbols", "memmap", "pgmap", "owner", "mapping"]
+        names += ["layout", "symbols", "memmap", "pgmap", "owner", "mapping", "page", "daxdev",
+                  "tasks", "check"]
     except ImportError:
         pass
     for name in names:
@@ -225,20 +227,21 @@ print(drgn.__version__)
 '''
 
 
-def symbol_args(s):
+def symbol_args(s, modules=True):
     """-s for vmlinux and every module .ko of the sample's debuginfo (pgmap ops symbols live
-    in nd_pmem.ko)."""
+    in nd_pmem.ko); only vmlinux with modules=False."""
     d = s.debuginfo
-    kos = sorted(f for f in os.listdir(d) if f.endswith(".ko"))
+    kos = sorted(f for f in os.listdir(d) if f.endswith(".ko")) if modules else []
     args = ["-s", s.vmlinux]
     for k in kos:
         args += ["-s", os.path.join(d, k)]
     return args
 
 
-def run_drgn(s, dump, cmds, where="host", extra_binds=()):
+def run_drgn(s, dump, cmds, where="host", extra_binds=(), modules=True):
     """Run [(name, argv)] in one drgn process on a dump: 'host' (/usr/bin/python3, drgn
-    0.0.22) or a chroot suite ('trixie': drgn 0.0.31, 'sid': 0.3.0).  Returns ({name: {rc, out, err}}, version)."""
+    0.0.22) or a chroot suite ('trixie': drgn 0.0.31, 'sid': 0.3.0); modules=False gives drgn
+    vmlinux only (no module .ko).  Returns ({name: {rc, out, err}}, version)."""
     tmp = tempfile.mkdtemp(prefix="daxtriage-drgn-")
     try:
         drv = os.path.join(tmp, "driver.py")
@@ -248,7 +251,7 @@ def run_drgn(s, dump, cmds, where="host", extra_binds=()):
         with open(cj, "w") as f:
             json.dump(cmds, f)
         res = os.path.join(tmp, "res.json")
-        argv = ["-m", "drgn", "-q", "-c", s.path(dump)] + symbol_args(s) + \
+        argv = ["-m", "drgn", "-q", "-c", s.path(dump)] + symbol_args(s, modules) + \
             [drv, DRGN_DIR, cj, res]
         if where == "host":
             r = run([SYS_PYTHON] + argv, timeout=900)
@@ -276,7 +279,46 @@ def truth_commands(t):
              ("bad3", ["pgmap", "0"]), ("bad4", ["daxent", "--era", "nonsense", "1"]),
              ("bad5", ["daxmap", "-x"]), ("bad6", ["daxmap", "zzz"]),
              ("after", ["daxent", "0x17"])]
+    return cmds + daxcheck_commands(t)
+
+
+def daxcheck_commands(t):
+    """daxpage of every named page (-j) and of every pin (text), daxdev, daxcheck, pgmap -j
+    (owners), and daxpage's one-line errors."""
+    cmds = [("daxcheck.json", ["daxcheck", "-j"]), ("daxcheck.txt", ["daxcheck", "-v"]),
+            ("daxdev.json", ["daxdev", "-j"]), ("daxdev.txt", ["daxdev"]),
+            ("pgmap_owners.json", ["pgmap", "-j"])]
+    for pfn in named_pfns(t):
+        cmds.append((f"page{pfn:x}.json", ["daxpage", "-j", f"{pfn:x}"]))
+    for pin in t["construction"].get("pins", []):
+        cmds.append((f"page{hexint(pin['pfn']):x}.txt", ["daxpage", f"{hexint(pin['pfn']):x}"]))
+    cmds += [("pbad1", ["daxpage", "ffffffffdeadbeef"]), ("pbad2", ["daxpage", "fffffffffffff"]),
+             ("pbad3", ["daxpage", "zzz"]), ("pbad4", ["daxpage"]), ("pbad5", ["daxcheck", "-x"])]
     return cmds
+
+
+def check_daxcheck_against_truth(s, outs, label, modules=True, hint="(-s "):
+    """daxpage, daxdev and daxcheck documents of one drgn run against truth.json, with the
+    comparators the crash extension's tests use (tests/frontend_truth.py)."""
+    t = s.truth
+    doc = lambda name: load_doc(outs, name)  # noqa: E731
+    text = lambda name: outs[name]["out"] if outs[name]["rc"] == 0 else ""  # noqa: E731
+    check_daxpages(label, doc, t)
+    check_daxpage_text(label, text, t)
+    check_daxdev(label, doc("daxdev.json"), t, doc("pgmap_owners.json"), modules=modules)
+    d = doc("daxcheck.json")
+    check_daxcheck(label, d, text("daxcheck.txt"), t, modules=modules, load_hint=hint)
+    check_known_gaps(label, d)
+    if modules:
+        assert "DEBUGINFO MISSING" not in text("daxdev.txt"), text("daxdev.txt")
+    # garbage: a one-line error each (exit 1; 2 for usage), no output, no traceback
+    for name, rc, what in (("pbad1", 1, "is not a struct page address of the vmemmap"),
+                           ("pbad2", 1, "is not in the dump"),
+                           ("pbad3", 1, "is not a hexadecimal pfn or struct page address"),
+                           ("pbad4", 2, "usage"), ("pbad5", 2, "usage")):
+        o = outs[name]
+        assert o["rc"] == rc and not o["out"], f"{label} {name}: rc {o['rc']}: {o['out'][:200]}"
+        assert o["err"].count("\n") == 1 and what in o["err"], f"{label} {name}: {o['err'][:300]}"
 
 
 def load_doc(outs, name):
@@ -316,6 +358,7 @@ def check_against_truth(s, where):
             assert o["err"].count("\n") == 1, f"{name}: not one line: {o['err'][:300]}"
         assert "not an inode, address_space, file or dentry" in outs["bad1"]["err"]
         assert "DAX_LOCKED|DAX_PMD|DAX_EMPTY" in outs["after"]["out"], outs["after"]
+        check_daxcheck_against_truth(s, outs, f"{where} {dump}")
     return versions
 
 
@@ -335,6 +378,17 @@ def test_drgn_chroot_matches_truth(s):
     suite = "trixie" if suite == "host" else suite
     got = check_against_truth(s, suite)
     print(f"    drgn {' '.join(sorted(got))} ({suite} chroot)")
+
+
+@per_sample
+def test_drgn_without_module_debuginfo(s):
+    """drgn given vmlinux only (no module .ko): module symbols come from the dump's module
+    kallsyms, daxcheck reports the same findings (tasks, stacks and pipes are read from
+    memory), daxdev says which module debuginfo it lacks and CHK-D1 how to give it."""
+    drgn_available()
+    dump = s.dumps()[0]
+    outs, _ = run_drgn(s, dump, daxcheck_commands(s.truth), "host", modules=False)
+    check_daxcheck_against_truth(s, outs, f"host {dump} without module .ko", modules=False)
 
 
 @per_sample
@@ -513,3 +567,131 @@ def test_tree_walker_stops_on_a_cycle_and_bad_nodes():
     assert [x.index for x in leaves] == [0, 192], leaves
     assert stats.error == ("node 0xffff888000090000 not readable (under 0xffff888000010000)"), \
         stats.error
+
+
+def test_check_memmap_counts_missing_struct_pages():
+    """daxcheck's memmap pass on struct pages missing from the dump: counted, explained in a
+    note, never raised; the pages that are there are checked (a pinned one is CHK-G1)."""
+    import struct as st
+    drgn_available()
+    from daxtriage import check
+    from daxtriage.refmodel import MT_FS_DAX
+    vm, pgmap = 0xffffea0000000000, 0xffff888000abc000
+    page = bytearray(64)
+    st.pack_into("<Q", page, 8, pgmap)     # page->pgmap (offset 8, 6.1)
+    st.pack_into("<i", page, 52, 1)        # _refcount 1: idle fsdax
+    st.pack_into("<i", page, 48, -1)
+    mem = bytearray(page) * 512
+    st.pack_into("<i", mem, 7 * 64 + 52, 3)   # pfn 7 held twice
+    prog = _mock_program({vm: bytes(mem)})    # pfns 0-511 present, 512-1023 missing
+    layout = _mock_layout(vm)
+
+    class PM:
+        addr, type, vmemmap_shift, nr_range, pfn_first, pfn_end = pgmap, MT_FS_DAX, 0, 1, [0], [1024]
+
+    class Pgmaps:
+        pgmaps = [PM]
+
+    r = check.Report(check.check_catalogue())
+    c = check._Ctx(prog, layout, r)
+    c.pms = Pgmaps
+    check._memmap_checks(c)
+    assert r.pages == 512, r.pages
+    assert [(f.check.id, f.pfn, f.refcount) for f in r.findings] == [("CHK-G1", 7, 3)], \
+        [(f.check.id, f.pfn, f.evidence) for f in r.findings]
+    assert r.notes == ["512 struct pages of pgmap ranges are not in the dump (memmap on the "
+                       "device with map=dev, or excluded): not checked"], r.notes
+    z1 = [x for x in r.states if x.check.id == "CHK-Z1"][0]
+    assert z1.evaluated and z1.objects == 512, (z1.evaluated, z1.objects)
+
+
+def test_task_walk_ends_on_a_broken_or_cyclic_list():
+    """The in-memory task walk (init_task.tasks): a pointer out of the kernel ends it with
+    "task list broken after task …"; a loop that never comes back to init_task ends at the
+    65536-task cap.  One line each, never an endless loop."""
+    import struct as st
+    drgn_available()
+    from daxtriage.tasks import TaskLayout, for_each_task_in_memory
+    tl = TaskLayout.__new__(TaskLayout)
+    tl.__dict__.update(ok=True, error="", init_task=0xffffffff82000000, t_tasks=0x10,
+                       t_thread_group=-1, t_pid=0x20, t_tgid=0x24, t_comm=0x30, t_state=0x40,
+                       t_stack=0x48, th_sp=0x50)
+    a, b = 0xffff888000100000, 0xffff888000200000
+
+    def task(nxt, pid, comm):
+        t = bytearray(0x60)
+        st.pack_into("<QII16s", t, 0x10, nxt, 0, 0, b"")
+        st.pack_into("<II", t, 0x20, pid, pid)
+        t[0x30:0x30 + len(comm)] = comm
+        st.pack_into("<I", t, 0x40, 1)
+        return bytes(t)
+
+    init = tl.init_task
+    # init_task -> a -> 0x1234 (garbage)
+    prog = _mock_program({init: task(a + 0x10, 0, b"swapper/0"), a: task(0x1234, 1, b"init")})
+    errs = []
+    got = [(t.pid, t.comm, t.state) for t in for_each_task_in_memory(prog, tl, errs)]
+    assert got == [(0, "swapper/0", "S"), (1, "init", "S")], got
+    assert errs == [f"task list broken after task {a:#x}"], errs
+    # init_task -> a -> b -> a -> ...: never back to init_task
+    prog = _mock_program({init: task(a + 0x10, 0, b"swapper/0"), a: task(b + 0x10, 1, b"x\x01y"),
+                          b: task(a + 0x10, 2, b"b")})
+    errs = []
+    n = sum(1 for _ in for_each_task_in_memory(prog, tl, errs))
+    assert n == 65536 + 1 and errs == ["more than 65536 tasks: task list looks cyclic"], (n, errs)
+
+
+def test_dax_inode_walk_goes_on_past_a_broken_s_inodes_list():
+    """for_each_dax_inode (the C core's dt_for_each_dax_inode): a superblock whose s_inodes
+    list points out of the kernel ends that superblock's walk with "s_inodes list of sb …
+    broken" in errors, and the next superblock's S_DAX inodes are still found; a gap in
+    module debuginfo is listed once, however many superblocks have it."""
+    import struct as st
+    drgn_available()
+    from daxtriage.daxdev import DaxDevices, _missing
+    from daxtriage.layout import DaxLayout
+    from daxtriage.mapping import for_each_dax_inode
+    l = DaxLayout()
+    l.super_blocks, l.sb_list, l.sb_inodes, l.i_sb_list, l.i_flags, l.s_dax = \
+        0xffffffff82000000, 0, 0x10, 0x20, 0x30, 1 << 13
+    sb1, sb2, ino = 0xffff888000100000, 0xffff888000200000, 0xffff888000300000
+
+    def mem(*words):
+        b = bytearray(0x100)
+        for off, v, fmt in words:
+            st.pack_into(fmt, b, off, v)
+        return bytes(b)
+    prog = _mock_program({
+        l.super_blocks: st.pack("<Q", sb1),
+        sb1: mem((0, sb2, "<Q"), (0x10, 0x1234, "<Q")),            # s_inodes: garbage
+        sb2: mem((0, l.super_blocks, "<Q"), (0x10, ino + 0x20, "<Q")),
+        ino: mem((0x20, sb2 + 0x10, "<Q"), (0x30, 1 << 13, "<I")),  # S_DAX
+    })
+    errs = []
+    got = list(for_each_dax_inode(prog, l, errs))
+    assert got == [(sb2, ino)], got
+    assert errs == [f"s_inodes list of sb {sb1:#x} broken"], errs
+    s = DaxDevices()
+    for _ in range(3):
+        _missing(s, "struct %s (module %s): which %s mounts sit on a dax_device is not shown",
+                 "ext4_sb_info", "ext4", "ext4")
+    _missing(s, "struct %s (module %s): …", "ext2_sb_info", "ext2")
+    assert len(s.missing) == 2, s.missing
+
+
+def test_check_catalogue_is_read_not_copied():
+    """share/checks.json is the one catalogue: the drgn front end reads it (every check, in
+    order, with its severity and bug class) and none of its texts is written in the package."""
+    from daxtriage.check import check_catalogue
+    with open(os.path.join(TOP, "share", "checks.json")) as f:
+        doc = json.load(f)
+    cat = check_catalogue()
+    assert [c.id for c in cat.checks] == [c["id"] for c in doc["checks"]]
+    for c, j in zip(cat.checks, doc["checks"]):
+        assert (c.severity, c.title, c.means, c.next, c.bug_class) == \
+            (j["severity"], j["title"], j["means"], j["next"], j["bug_class"]), c.id
+    assert set(cat.bug_classes) == set(doc["bug_classes"])
+    pkg = os.path.join(DRGN_DIR, "daxtriage")
+    src = "".join(open(os.path.join(pkg, n)).read() for n in os.listdir(pkg) if n.endswith(".py"))
+    copied = [c["id"] for c in doc["checks"] if c["means"][:40] in src or c["next"][:40] in src]
+    assert not copied, f"catalogue texts written in drgn/daxtriage: {copied}"

@@ -7,9 +7,12 @@ Helpers that decode what drgn's own helpers do not: DAX page-cache entries
 of every era (:linux:`fs/dax.c`), the page-cache tree of a DAX inode with a
 bounded walker, every ``struct dev_pagemap`` (:linux:`include/linux/memremap.h`)
 with the true count of its ``percpu_ref`` against the era's expected count,
-and a bulk census of the struct pages of each pgmap range. They are the
-drgn front end of daxtriage; ``drgn/daxtriage.py`` wraps them in the
-commands of the crash extension (``daxent``, ``daxmap``, ``pgmap``).
+a bulk census of the struct pages of each pgmap range, one struct page as
+``dump_page()`` prints it, the DAX devices and the filesystems on them, the
+tasks, stacks, pipes and wait tables read from memory, and the triage checks
+of ``share/checks.json``. They are the drgn front end of daxtriage;
+``drgn/daxtriage.py`` wraps them in the commands of the crash extension
+(``daxent``, ``daxmap``, ``pgmap``, ``daxpage``, ``daxdev``, ``daxcheck``).
 
 From the drgn REPL (``drgn -c vmcore -s vmlinux``, or on a live kernel)::
 
@@ -25,6 +28,9 @@ From the drgn REPL (``drgn -c vmcore -s vmlinux``, or on a live kernel)::
     >>> inode = prog["init_task"]  # any struct inode * with S_DAX
     >>> for index, e in dax_mapping_entries(prog, inode.i_mapping):
     ...     print(index, dax_flag_letters(e.flags), hex(e.payload))
+    >>> r = dax_check_all(prog, l)
+    >>> [(f.check.id, f.severity, f.headline) for f in r.findings if f.severity != "info"]
+    [('CHK-G2', 'error', 'pinned DAX page blocks truncate — the DAX-gup class of 004_b059be23803e822e.txt')]
 
 The DAX bit layouts come from ``share/dax-encodings.json`` (the table the
 crash extension is generated from). Everything is read-only; on a live
@@ -34,8 +40,9 @@ Modules: :mod:`daxtriage.encodings` (entry decoding, pure),
 :mod:`daxtriage.refmodel` (expected counts, pure),
 :mod:`daxtriage.percpu_ref`, :mod:`daxtriage.tree`, :mod:`daxtriage.layout`,
 :mod:`daxtriage.memmap`, :mod:`daxtriage.pgmap`, :mod:`daxtriage.owner`,
-:mod:`daxtriage.symbols`, :mod:`daxtriage.mapping`, :mod:`daxtriage.jsonout`,
-:mod:`daxtriage.cli`.
+:mod:`daxtriage.symbols`, :mod:`daxtriage.mapping`, :mod:`daxtriage.page`,
+:mod:`daxtriage.daxdev`, :mod:`daxtriage.tasks`, :mod:`daxtriage.check`,
+:mod:`daxtriage.jsonout`, :mod:`daxtriage.cli`.
 """
 
 from .encodings import (
@@ -85,6 +92,8 @@ try:  # the helpers that read a program need drgn; the decoders above do not
 except ImportError:  # pragma: no cover - pure use (unit tests without drgn)
     pass
 else:
+    from .check import check_catalogue, dax_check_all, finding_covers_pfn
+    from .daxdev import dax_device_find, dax_devices
     from .layout import dax_layout, memory_type_name
     from .mapping import (
         dax_entry_analyse,
@@ -96,9 +105,18 @@ else:
     )
     from .memmap import memmap_census, page_read, pfn_to_page_address
     from .owner import dax_owners, pgmap_owner_name
+    from .page import page_describe, page_to_pfn, zone_shift
     from .percpu_ref import percpu_ref_read
     from .pgmap import for_each_pgmap, pgmap_of_pfn, pgmap_read, pgmaps_collect
     from .symbols import symbol_address, symbol_name
+    from .tasks import (
+        dax_entry_waiters,
+        for_each_task_in_memory,
+        frames_match,
+        pipe_scan,
+        task_frames,
+        var_waiters,
+    )
     from .tree import dax_tree_load, dax_tree_walk
 
     __all__ += (
@@ -124,4 +142,18 @@ else:
         "symbol_name",
         "dax_tree_load",
         "dax_tree_walk",
+        "check_catalogue",
+        "dax_check_all",
+        "finding_covers_pfn",
+        "dax_devices",
+        "dax_device_find",
+        "page_describe",
+        "page_to_pfn",
+        "zone_shift",
+        "for_each_task_in_memory",
+        "task_frames",
+        "frames_match",
+        "pipe_scan",
+        "var_waiters",
+        "dax_entry_waiters",
     )

@@ -12,6 +12,9 @@ with its ``argparse`` parser; :func:`run` dispatches one command line.
     daxent [--era E|all] [-j] VALUE
     daxmap [-a] [-p] [-j] [--era E] [inode|address_space|file|dentry]
     pgmap  [-p] [-j] [address|pfn]
+    daxpage [-j] PFN|PAGE
+    daxdev [-j]
+    daxcheck [-v] [-j]
 
 On a live kernel everything is read-only (drgn only reads ``/proc/kcore``),
 and values are read at different instants: counters may move between
@@ -20,6 +23,7 @@ documents.
 """
 
 import argparse
+import struct
 import sys
 import time
 from typing import Callable, Dict, List, Optional, TextIO, Tuple
@@ -37,6 +41,16 @@ from .encodings import (
     dax_flag_letters,
     dax_flag_names,
 )
+from .check import (
+    SEVERITY_ERROR,
+    SEVERITY_INFO,
+    SEVERITY_WARNING,
+    Finding,
+    Report,
+    dax_check_all,
+    finding_covers_pfn,
+)
+from .daxdev import dax_devices
 from .jsonout import SCHEMA, dump_str, dumps, hexs
 from .layout import DaxLayout, dax_layout
 from .mapping import (
@@ -49,6 +63,14 @@ from .mapping import (
 )
 from .memmap import MemmapPage, memmap_census
 from .owner import dax_owners, pgmap_owner_name
+from .page import (
+    MAPPING_FILE,
+    MAPPING_MARKER,
+    MAPPING_NO_HOST,
+    MAPPING_UNREADABLE,
+    page_describe,
+    page_to_pfn,
+)
 from .percpu_ref import PERCPU_REF_ATOMIC_DEAD
 from .symbols import symbol_name
 from .pgmap import MAX_RANGES, Pgmap, pgmap_of_pfn, pgmap_read, pgmaps_collect
@@ -778,6 +800,480 @@ def cmd_pgmap(prog: Program, args, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- daxpage, daxdev, daxcheck
+
+_DAXDEV_HDR = "%-16s %-6s %-7s %-35s %-14s %-16s %s\n"
+_DAXDEV_FMT = "%-16s %-6s %-7s %-35s %-14s %-16s %s\n"
+_CHECK_INDENT = " " * 17
+
+
+def _report(prog: Program, l: DaxLayout, fresh: bool) -> Report:
+    # The last report, kept for daxpage: a dump does not change, so one
+    # daxcheck run serves every daxpage; daxcheck always runs afresh, and on
+    # a live kernel nothing is kept.
+    key = "daxtriage.report"
+    if not fresh and not is_live(prog) and key in prog.cache:
+        return prog.cache[key]
+    r = dax_check_all(prog, l)
+    if not is_live(prog):
+        prog.cache[key] = r
+    return r
+
+
+def _finding_json(r: Report, f: Finding) -> dict:
+    bc = r.bug_class(f)
+    return {
+        "check": f.check.id,
+        "severity": f.severity,
+        "title": f.check.title,
+        "headline": f.headline,
+        "object": f.object,
+        "evidence": f.evidence,
+        "means": f.check.means,
+        "next": f.check.next,
+        "bug_class": {"name": bc.name, "thread": bc.thread} if bc is not None else None,
+        "pfn": f.pfn if f.has_pfn else None,
+        "page": hexs(f.page),
+        "pgmap": hexs(f.pgmap),
+        "mapping": hexs(f.mapping),
+        "inode": hexs(f.inode),
+        "ino": f.ino,
+        "refcount": f.refcount if f.refcount >= 0 else None,
+        "entry": {
+            "index": f.entry_index,
+            "raw": hexs(f.entry),
+            "pfn": f.entry_pfn,
+            "order": f.entry_order,
+        }
+        if f.has_entry
+        else None,
+        "fault": {
+            "address": hexs(f.fault_address),
+            "function": f.fault_function,
+            "rip": f.fault_rip,
+            "members": list(f.members),
+        }
+        if f.has_fault
+        else None,
+        "tasks": [
+            {"pid": t.pid, "comm": t.comm, "state": t.state, "task": hexs(t.task), "frame": t.frame}
+            for t in f.tasks
+        ],
+        "holders": [
+            {
+                "kind": "pipe",
+                "pid": h.pid,
+                "comm": h.comm,
+                "fd": h.fd,
+                "pipe": hexs(h.pipe),
+                "slot": h.slot,
+                "buffer_page": hexs(h.page),
+                "ops": h.ops,
+            }
+            for h in f.holders
+        ],
+        "holders_note": f.holders_note or None,
+    }
+
+
+def _finding_text(f: Finding, verbose: bool, out: TextIO) -> None:
+    ind = _CHECK_INDENT
+    out.write("%-8s %-7s %s\n" % (f.severity, f.check.id, f.headline))
+    out.write(f"{ind}object:   {f.object}\n")
+    out.write(f"{ind}evidence: {f.evidence}\n")
+    if f.dump_page:
+        out.write(f"{ind}{f.dump_page}\n")
+    if f.has_fault:
+        members = ",".join(f" {m}" for m in f.members) or " no known member"
+        out.write(f"{ind}fault:    {_c(f.fault_address)} in {f.fault_rip}:{members}\n")
+    for t in f.tasks:
+        out.write(
+            f"{ind}task:     pid {t.pid} ({t.comm}) state {t.state} task {_x(t.task)} "
+            f"in {t.frame}\n"
+        )
+    for h in f.holders:
+        tail = f", tail page {_x(h.page)}" if h.page != f.page else ""
+        out.write(
+            f"{ind}holder:   pid {h.pid} ({h.comm}) fd {h.fd}: pipe {_x(h.pipe)} buffer {h.slot} "
+            f"({h.ops}{tail})\n"
+        )
+    if f.holders_note:
+        out.write(f"{ind}holder:   {f.holders_note}\n")
+    if verbose or f.severity != SEVERITY_INFO:
+        out.write(f"{ind}means:    {f.check.means}\n")
+        out.write(f"{ind}next:     {f.check.next}\n")
+
+
+def _by_severity(findings: List[Finding]) -> List[Finding]:
+    # errors first, then warnings, then info; report order within each
+    return [f for sev in (SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO) for f in findings
+            if f.severity == sev]  # fmt: skip
+
+
+def cmd_daxcheck(prog: Program, args, out: TextIO, err: TextIO) -> int:
+    """daxcheck [-v] [-j]: the triage checks of share/checks.json."""
+    l = _layout_or_error(prog)
+    t0 = time.monotonic()
+    r = _report(prog, l, True)
+    dt = time.monotonic() - t0
+    era = r.era.era.id if r.era is not None else None
+    if args.json:
+        d = _doc(prog, "daxcheck")
+        d["era"] = era
+        d["refcount_model"] = l.refmodel
+        d["scanned"] = {
+            "pgmaps": r.pgmaps,
+            "mappings": r.mappings,
+            "entries": r.entries,
+            "pages": r.pages,
+            "tasks": r.tasks,
+            "blocked_tasks": r.blocked_tasks,
+            "dax_devices": r.daxdevs,
+        }
+        d["findings"] = [_finding_json(r, f) for f in r.findings]
+        d["checks"] = [
+            {
+                "id": s.check.id,
+                "severity": s.check.severity,
+                "title": s.check.title,
+                "evaluated": s.evaluated,
+                "objects": s.objects,
+                "note": s.note or None,
+            }
+            for s in r.states
+        ]
+        d["notes"] = list(r.notes)
+        d["summary"] = {
+            "error": r.count(SEVERITY_ERROR),
+            "warning": r.count(SEVERITY_WARNING),
+            "info": r.count(SEVERITY_INFO),
+        }
+        out.write(dumps(d))
+        return 0
+    out.write(
+        "daxcheck: %d pgmaps, %d DAX mappings (%d entries), %d pages, %d tasks "
+        "(%d breaking layouts), %d dax_devices; era %s, refcounts %s (%.2f s)\n"
+        % (r.pgmaps, r.mappings, r.entries, r.pages, r.tasks, r.blocked_tasks, r.daxdevs,
+           era or "?", l.refmodel, dt)
+    )  # fmt: skip
+    for f in _by_severity(r.findings):
+        _finding_text(f, args.verbose, out)
+    if args.verbose:
+        out.write("\nCHECKS:\n")
+        for s in r.states:
+            n = sum(1 for f in r.findings if f.check.id == s.check.id)
+            out.write(
+                "  %-7s %-8s %-13s %3d finding%s  %s%s%s\n"
+                % (s.check.id, s.check.severity, "evaluated" if s.evaluated else "not evaluated",
+                   n, " " if n == 1 else "s", s.check.title, ": " if s.note else "", s.note)
+            )  # fmt: skip
+    for n in r.notes:
+        out.write(f"NOTE: {n}\n")
+    ne, nw = r.count(SEVERITY_ERROR), r.count(SEVERITY_WARNING)
+    out.write(
+        "SUMMARY: %d error%s, %d warning%s, %d info\n"
+        % (ne, "" if ne == 1 else "s", nw, "" if nw == 1 else "s", r.count(SEVERITY_INFO))
+    )
+    return 0
+
+
+def _kind_name(kind: Optional[str]) -> str:
+    return kind if kind is not None else "?"
+
+
+def cmd_daxdev(prog: Program, args, out: TextIO, err: TextIO) -> int:
+    """daxdev [-j]: dax_devices, device-dax, pmem devices, the filesystems on them."""
+    l = _layout_or_error(prog)
+    s = dax_devices(prog, l)
+    if args.json:
+        d = _doc(prog, "daxdev")
+        devs = []
+        for x in s.devices:
+            o = {
+                "address": hexs(x.addr),
+                "inode": hexs(x.inode),
+                "kind": x.kind,
+                "name": x.name or None,
+                "major": x.rdev >> 20,
+                "minor": x.rdev & 0xFFFFF,
+                "flags": hexs(x.flags),
+                "flag_names": x.flag_names if x.flags_known else None,
+                "alive": x.alive,
+                "ops": hexs(x.ops),
+                "ops_symbol": _symname(prog, x.ops),
+                "private": hexs(x.private),
+            }
+            if x.has_holder:
+                o["holder_data"] = hexs(x.holder_data)
+                o["holder_ops"] = hexs(x.holder_ops)
+                o["holder_ops_symbol"] = _symname(prog, x.holder_ops)
+            o["gendisk"] = hexs(x.gendisk)
+            o["pmem"] = (
+                {
+                    "address": hexs(x.private),
+                    "phys_addr": hexs(x.phys_addr),
+                    "data_offset": hexs(x.data_offset),
+                    "size": hexs(x.size),
+                    "pgmap": hexs(x.pmem_pgmap),
+                    "disk": hexs(x.disk),
+                }
+                if x.pmem_read
+                else None
+            )
+            o["mounted"] = [
+                {"sb": hexs(b.sb), "fs": b.fs, "id": b.id}
+                for b in s.superblocks
+                if b.known and b.daxdev == x.addr
+            ]
+            devs.append(o)
+        d["dax_devices"] = devs
+        dds = []
+        for x in s.dev_dax:
+            o = {"address": hexs(x.addr), "device": hexs(x.dev), "name": x.name or None,
+                 "read": x.read_ok}  # fmt: skip
+            if x.read_ok:
+                o.update(
+                    dax_dev=hexs(x.dax_dev),
+                    pgmap=hexs(x.pgmap),
+                    align=x.align,
+                    id=x.id,
+                    target_node=x.target_node,
+                    ranges=[{"pgoff": p, "start": hexs(a), "end": hexs(b)} for p, a, b in x.ranges],
+                    region=hexs(x.region),
+                )
+                if x.region_read:
+                    o["region_info"] = {
+                        "id": x.region_id,
+                        "align": x.region_align,
+                        "start": hexs(x.res_start),
+                        "end": hexs(x.res_end),
+                        "device": x.region_dev or None,
+                    }
+            dds.append(o)
+        d["dev_dax"] = dds
+        d["superblocks"] = [
+            {"sb": hexs(b.sb), "fs": b.fs, "id": b.id, "known": b.known,
+             "dax_dev": hexs(b.daxdev) if b.known else None}
+            for b in s.superblocks
+        ]  # fmt: skip
+        d["missing_debuginfo"] = list(s.missing)
+        d["error"] = s.error or None
+        out.write(dumps(d))
+        return 0
+    if s.error:
+        err.write(f"daxdev: {s.error}\n")
+    out.write(_DAXDEV_HDR % ("DAX_DEVICE", "KIND", "NAME", "FLAGS", "OPS", "PRIVATE", "HOLDER"))
+    for x in s.devices:
+        if not x.has_holder:
+            holder = "(no holder in this kernel)"
+        elif not x.holder_data and not x.holder_ops:
+            holder = "-"
+        else:
+            holder = f"{_x(x.holder_data)} {_symname(prog, x.holder_ops) or '-'}"
+        out.write(
+            _DAXDEV_FMT
+            % (_x(x.addr), _kind_name(x.kind), x.name or "-",
+               x.flag_names if x.flags_known else "?", _symname(prog, x.ops) or "-",
+               _x(x.private), holder)
+        )  # fmt: skip
+        if x.pmem_read:
+            out.write(
+                f"  pmem_device {_x(x.private)}: phys_addr {_c(x.phys_addr)} size {_c(x.size)} "
+                f"data_offset {_c(x.data_offset)} pgmap {_x(x.pmem_pgmap)} disk {_x(x.disk)}\n"
+            )
+        if x.devdax >= 0:
+            dd = s.dev_dax[x.devdax]
+            line = f"  dev_dax {_x(dd.addr)} {dd.name}: align {_c(dd.align)} pgmap {_x(dd.pgmap)}"
+            for p, a, b in dd.ranges:
+                line += f" range {_c(a)}-{_c(b)} (pgoff {p})"
+            out.write(line + "\n")
+            if dd.region_read:
+                out.write(
+                    f"  dax_region {_x(dd.region)}: id {dd.region_id} {dd.region_dev or '-'} "
+                    f"align {_c(dd.region_align)} res {_c(dd.res_start)}-{_c(dd.res_end)}\n"
+                )
+        for b in s.superblocks:
+            if b.known and b.daxdev == x.addr:
+                out.write(f"  mounted: {b.fs} {b.id} (super_block {_x(b.sb)})\n")
+    for dd in s.dev_dax:
+        if not dd.read_ok:
+            out.write(f"  dax bus device {_x(dd.dev)} {dd.name}: struct dev_dax not readable\n")
+    for m in s.missing:
+        out.write(f"DEBUGINFO MISSING: {m}\n")
+    return 0
+
+
+def cmd_daxpage(prog: Program, args, out: TextIO, err: TextIO) -> int:
+    """daxpage [-j] PFN|PAGE: one page in dump_page() wording, its pgmap, entry and checks."""
+    l = _layout_or_error(prog)
+    v = parse_hex(args.target)
+    if v is None:
+        raise CommandError(f'"{args.target}" is not a hexadecimal pfn or struct page address')
+    if _kptr_ok(v, 0):
+        pfn = page_to_pfn(l, v)
+        if pfn is None:
+            raise CommandError(f"{_x(v)} is not a struct page address of the vmemmap")
+    else:
+        pfn = v
+    pi = page_describe(prog, l, pfn)
+    if pi is None:
+        raise CommandError(
+            f"struct page of pfn {_c(pfn)} is not in the dump (memmap on the device with "
+            "map=dev, excluded by makedumpfile, or not a valid pfn)"
+        )
+    p, hp = pi.p, pi.hp
+    pms = pgmaps_collect(prog, l)
+    devs = dax_devices(prog, l)
+    pm = pgmap_of_pfn(pms, pfn)
+    owner = pgmap_owner_name(devs, pm.addr, pm.owner) if pm is not None else None
+    # page_to_pgoff(): a tail's index is its head's plus its position
+    pgoff = (hp.index + (pfn - hp.pfn)) & _U64 if p.tail else p.index
+    raw, e, is_map, mode = 0, None, False, 0
+    if _kptr_ok(hp.mapping):
+        host = _u64(prog, hp.mapping + l.as_host)
+        if host is not None and _kptr_ok(host) and _u64(prog, host + l.i_mapping) == hp.mapping:
+            is_map = True
+            try:
+                mode = int.from_bytes(prog.read(host + l.i_mode, 2), "little")
+            except (FaultError, ValueError):
+                mode = 0
+            try:
+                raw = dax_tree_load(prog, hp.mapping + l.as_i_pages, pgoff, l)
+            except ValueError:
+                raw = 0
+            if raw:
+                e = dax_entry_decode(l.era, raw)
+                if not e.is_entry:
+                    e = None
+    r = _report(prog, l, False)
+
+    def covers(f: Finding) -> bool:
+        return finding_covers_pfn(f, pfn) or (p.tail and finding_covers_pfn(f, hp.pfn))
+
+    if args.json:
+        d = _doc(prog, "daxpage")
+        # the page's own words (as pgmap -p and truth.json), then dump_page()'s view
+        d.update(
+            pfn=pfn,
+            page=hexs(p.addr),
+            refcount=p.refcount,
+            mapcount_raw=p.mapcount_raw,
+            mapping=hexs(p.mapping),
+            index=p.index,
+            flags=hexs(p.flags),
+        )
+        d["dump_page"] = {
+            "refcount": hp.refcount,
+            "mapcount": pi.mapcount,
+            "mapping": hexs(hp.mapping),
+            "index": pgoff,
+        }
+        d["flags_decoded"] = pi.flagstr
+        d["zone"] = pi.zone if pi.zone_known else None
+        d["compound"] = pi.compound
+        d["tail"] = p.tail
+        d["head"] = hexs(pi.head)
+        if pi.compound and pi.compound_known:
+            d["order"] = pi.order
+            d["compound_mapcount"] = pi.compound_mapcount
+            d["compound_pincount"] = pi.compound_pincount
+        else:
+            d["order"] = None
+        d["aops"] = pi.aops if pi.mapping_kind in (MAPPING_FILE, MAPPING_NO_HOST) else None
+        d["ino"] = pi.ino if pi.mapping_kind == MAPPING_FILE else None
+        d["dentry_name"] = pi.dname or None
+        d["pgmap"] = (
+            {
+                "address": hexs(pm.addr),
+                "type_name": None if pm.type == MT_UNKNOWN else pm.type,
+                "start": hexs(pm.start[0] if pm.start else 0),
+                "end": hexs(pm.end[0] if pm.end else 0),
+                "owner_device": owner,
+            }
+            if pm is not None
+            else None
+        )
+        d["entry"] = (
+            {
+                "index": pgoff & ~((1 << e.order) - 1),
+                "raw": hexs(raw),
+                "flags": dax_flag_letters(e.flags),
+                "order": e.order,
+                "pfn": e.payload,
+            }
+            if e is not None
+            else None
+        )
+        d["findings"] = [_finding_json(r, f) for f in r.findings if covers(f)]
+        out.write(dumps(d))
+        return 0
+    out.write(
+        f"page:{_x(p.addr)} refcount:{hp.refcount} mapcount:{pi.mapcount} "
+        f"mapping:{_x(hp.mapping)} index:{_c(pgoff)} pfn:{_c(pfn)}\n"
+    )
+    if pi.compound:
+        order = "%d" % pi.order if pi.compound_known else "?"
+        if pi.folio_wording:
+            out.write(
+                f"head:{_x(pi.head)} order:{order} entire_mapcount:{pi.compound_mapcount} "
+                f"pincount:{pi.compound_pincount}\n"
+            )
+        else:
+            out.write(
+                f"head:{_x(pi.head)} order:{order} compound_mapcount:{pi.compound_mapcount} "
+                f"compound_pincount:{pi.compound_pincount}\n"
+            )
+    if pi.mapping_kind == MAPPING_FILE and pi.dname:
+        out.write(f'aops:{pi.aops} ino:{_x(pi.ino)} dentry name:"{pi.dname}"\n')
+    elif pi.mapping_kind == MAPPING_FILE:
+        out.write(f"aops:{pi.aops} ino:{_x(pi.ino)}\n")
+    elif pi.mapping_kind == MAPPING_NO_HOST:
+        out.write(f"aops:{pi.aops}\n")
+    elif pi.mapping_kind == MAPPING_UNREADABLE:
+        out.write("failed to read mapping contents, not a valid kernel address?\n")
+    elif pi.mapping_kind == MAPPING_MARKER:
+        out.write(
+            f"mapping:{_x(hp.mapping)} is a marker (PAGE_MAPPING_ANON/MOVABLE bits; 0x1 is "
+            "PAGE_MAPPING_DAX_COW on fsdax 6.0-6.1)\n"
+        )
+    out.write(f"flags: {pi.flagstr}\n")
+    for k in range(0, len(pi.raw) - 31, 32):
+        words = struct.unpack_from("<4Q", pi.raw, k)
+        out.write("raw: " + " ".join("%016x" % w for w in words) + "\n")
+    if pm is not None:
+        out.write(
+            f"pgmap:{_x(pm.addr)} type:{pm.type} range:{_c(pm.start[0] if pm.start else 0)}-"
+            f"{_c(pm.end[0] if pm.end else 0)} owner:{owner or '-'}\n"
+        )
+    else:
+        out.write(
+            f"pgmap: none (pfn {_c(pfn)} is in no dev_pagemap range: not a ZONE_DEVICE page)\n"
+        )
+    if e is not None:
+        first = pgoff & ~((1 << e.order) - 1)
+        out.write(
+            f"dax entry: {_c(raw)} at index {_c(pgoff)} (covers {_c(first)}-"
+            f"{_c(first + (1 << e.order) - 1)}): {dax_flag_letters(e.flags)} order {e.order} "
+            f"pfn {_c(e.payload)}; this is page {pfn - e.payload if pfn >= e.payload else 0} "
+            "of the entry\n"
+        )
+    elif is_map and mode & 0o170000 == 0o020000:
+        out.write(
+            "dax entry: none (a device-dax mapping: dax_set_mapping() sets page->mapping, no "
+            "entries are stored)\n"
+        )
+    elif is_map:
+        out.write(f"dax entry: none at index {_c(pgoff)} of mapping {_x(hp.mapping)}\n")
+    shown = [f for f in _by_severity(r.findings) if covers(f)]
+    if shown:
+        out.write("checks:\n")
+        for f in shown:
+            _finding_text(f, False, out)
+    else:
+        out.write("checks: none failed\n")
+    return 0
+
+
 # ---------------------------------------------------------------- dispatch
 
 
@@ -819,12 +1315,39 @@ def _parser_pgmap() -> argparse.ArgumentParser:
     return p
 
 
-# name -> (function, parser factory, one-line summary).  daxpage, daxdev and
-# daxcheck go here when the crash extension has them.
+def _parser_daxpage() -> argparse.ArgumentParser:
+    p = _Parser(prog="daxpage", description="one struct page as dump_page() prints it, "
+                "with its pgmap, DAX entry and the checks it fails")  # fmt: skip
+    p.add_argument("-j", dest="json", action="store_true", help="one JSON document")
+    p.add_argument("target", help="pfn, or struct page address, hexadecimal")
+    return p
+
+
+def _parser_daxdev() -> argparse.ArgumentParser:
+    p = _Parser(prog="daxdev", description="dax_devices, device-dax instances, pmem devices "
+                "and the filesystems on them")  # fmt: skip
+    p.add_argument("-j", dest="json", action="store_true", help="one JSON document")
+    return p
+
+
+def _parser_daxcheck() -> argparse.ArgumentParser:
+    p = _Parser(prog="daxcheck", description="the DAX / ZONE_DEVICE triage checks "
+                "(share/checks.json)")  # fmt: skip
+    p.add_argument("-v", dest="verbose", action="store_true",
+                   help="meaning and next step of info findings too, and every check: "
+                   "evaluated on how many objects, or why not")  # fmt: skip
+    p.add_argument("-j", dest="json", action="store_true", help="one JSON document")
+    return p
+
+
+# name -> (function, parser factory, one-line summary): the commands of dax.so
 COMMANDS: Dict[str, Tuple[Callable, Callable[[], argparse.ArgumentParser], str]] = {
     "daxent": (cmd_daxent, _parser_daxent, "decode a DAX page-cache entry word"),
     "daxmap": (cmd_daxmap, _parser_daxmap, "DAX entries of a file's page cache"),
     "pgmap": (cmd_pgmap, _parser_pgmap, "ZONE_DEVICE dev_pagemaps, percpu_ref, page census"),
+    "daxpage": (cmd_daxpage, _parser_daxpage, "one struct page, its pgmap, entry and checks"),
+    "daxdev": (cmd_daxdev, _parser_daxdev, "DAX devices and the filesystems on them"),
+    "daxcheck": (cmd_daxcheck, _parser_daxcheck, "the DAX / ZONE_DEVICE triage checks"),
 }
 
 

@@ -121,8 +121,8 @@ def dax_encodings_path() -> str:
 
     ``$DAXTRIAGE_ENCODINGS`` overrides it (for an installed copy).
 
-    >>> dax_encodings_path()
-    '/work/main/share/dax-encodings.json'
+    >>> dax_encodings_path().endswith("share/dax-encodings.json")
+    True
     """
     env = os.environ.get("DAXTRIAGE_ENCODINGS")
     if env:

@@ -132,6 +132,11 @@ class DaxLayout:
         self.page_map_pgmap = 0
         self.super_blocks = 0
         self.s_dax = S_DAX
+        # radix-era probes (v4.5-v4.6 path nodes; altmap before v5.3)
+        self.n_path = self.root_height = NO
+        self.pmd_single_slot = False
+        self.pm_altmap_valid = NO
+        self.pm_altmap_is_ptr = False
 
     def mtype_of(self, value: int) -> str:
         """Return the ``MT_*`` name of an ``enum memory_type`` value."""
@@ -179,6 +184,8 @@ def _probe_tree(prog: Program, l: DaxLayout) -> None:
         l.n_array = off(node, "array")
         l.n_marks = off(node, "marks")
         l.radix_shift_nodes = True
+        l.n_path = l.root_height = NO
+        l.pmd_single_slot = False
         l.era = dax_era("4.20")
         l.why.append(
             "tree: XArray (struct xa_node exists: XArray page cache since v4.20, f8d5d0cc145c)"
@@ -198,6 +205,15 @@ def _probe_tree(prog: Program, l: DaxLayout) -> None:
         l.n_array = off(node, "root")
         l.n_marks = off(node, "tags")
         l.radix_shift_nodes = off(node, "shift") >= 0
+        # Before "radix-tree: replace node->height with node->shift" and
+        # "radix-tree: remove root->height" (v4.7) a node kept its height in
+        # the low bits of node->path and the root its height in
+        # radix_tree_root.height. DAX of that era inserted PMD entries with
+        # radix_tree_insert() (order 0) at the PMD-aligned index: fs/dax.c
+        # dax_radix_entry(), v4.5-v4.6.
+        l.n_path = NO if l.radix_shift_nodes else off(node, "path")
+        l.root_height = off("struct radix_tree_root", "height")
+        l.pmd_single_slot = not l.radix_shift_nodes and l.n_path >= 0
         if i_pages:
             l.era = dax_era("4.17")
             l.why.append(
@@ -217,7 +233,8 @@ def _probe_tree(prog: Program, l: DaxLayout) -> None:
         else:
             l.era = dax_era("4.5")
             l.why.append(
-                "tree: radix page_tree with height/path nodes: v4.5-v4.6 (walker unsupported)"
+                "tree: radix page_tree with height/path nodes: v4.5-v4.6 (PMD entries "
+                "are single slots)"
             )
     l.n_shift = off(node, "shift")
     l.n_offset = off(node, "offset")
@@ -280,10 +297,15 @@ def _probe_vfs_page(prog: Program, l: DaxLayout) -> None:
     # rework, in the ZONE_DEVICE struct at offset 8 from v4.18; DWARF gives
     # whichever is there.
     l.pg_pgmap = off("struct page", "pgmap")
+    if l.pg_pgmap < 0:
+        # Alistair Popple's "mm: allow compound zone device pages" (v6.15)
+        # moved it to folio->pgmap: the same word of a head or small page (a
+        # tail's holds compound_head there)
+        l.pg_pgmap = off("struct folio", "pgmap")
     l.pg_mapcount = off("struct page", "_mapcount")
     l.pg_refcount = off("struct page", "_refcount")
     if l.pg_refcount < 0:
-        # "mm: rename _count, field of the struct page, to _refcount" (v4.6)
+        # "mm: rename _count, field of the struct page, to _refcount" (v4.7)
         l.pg_refcount = off("struct page", "_count")
 
 
@@ -292,11 +314,20 @@ def _probe_pgmap(prog: Program, l: DaxLayout) -> None:
     pm = "struct dev_pagemap"
     l.pm_size = type_size(prog, pm)
     l.pm_altmap = off(pm, "altmap")
+    # Before PGMAP_ALTMAP_VALID (flags, v5.3) the altmap was a pointer,
+    # non-NULL when valid (<= v4.15), then embedded with a bool altmap_valid
+    # (v4.16-v5.2).
+    l.pm_altmap_is_ptr = member_size(prog, pm, "altmap") == 8
+    l.pm_altmap_valid = off(pm, "altmap_valid")
     l.pm_ref = off(pm, "ref")
     l.pm_ref_size = member_size(prog, pm, "ref")
     # A pointer until hch's "memremap: remove support for external pgmap
     # refcounts" embedded the ref (libnvdimm-for-5.17 pull, in v5.17).
     l.pm_ref_is_ptr = l.pm_ref_size == 8
+    # Linux kernel commit 24917f6b1041 ("memremap: provide an optional internal
+    # refcount in struct dev_pagemap") (in v5.3) to v5.16: pgmap->ref points
+    # here unless the driver brought its own ref
+    l.pm_internal_ref = off(pm, "internal_ref")
     l.pm_done = off(pm, "done")
     l.pm_type = off(pm, "type")
     l.pm_flags = off(pm, "flags")
@@ -450,7 +481,7 @@ def dax_layout(prog: Program) -> DaxLayout:
         missing = "DAX era"
     elif l.as_i_pages < 0:
         missing = "address_space.i_pages"
-    elif l.xa_head < 0 or l.n_slots < 0 or l.n_shift < 0 or l.n_size <= 0:
+    elif l.xa_head < 0 or l.n_slots < 0 or (l.n_shift < 0 and l.n_path < 0) or l.n_size <= 0:
         missing = "page-cache tree node layout"
     elif l.page_size <= 0 or l.pg_refcount < 0 or l.pg_mapping < 0:
         missing = "struct page layout"

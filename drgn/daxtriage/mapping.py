@@ -30,7 +30,7 @@ from .encodings import (
 )
 from .memmap import entry_page_scan, page_read, pfn_to_page_address
 from .pgmap import Pgmap, PgmapSet, pgmap_of_pfn
-from .refmodel import MT_FS_DAX, idle_refcount
+from .refmodel import MT_FS_DAX, RM_6_15, idle_refcount
 from .tree import TreeLeaf, WalkStats, dax_tree_walk
 
 __all__ = (
@@ -65,6 +65,15 @@ def _kptr_ok(p: Optional[int], align: int = 8) -> bool:
 
 def _c(v: int) -> str:
     return "0" if v == 0 else hex(v)
+
+
+def _span_mismatch(layout, e: DaxEntry, nr: int) -> bool:
+    # Does the tree span of an entry disagree with its decoded order? v4.5-v4.6
+    # kernels store a PMD entry in one slot at the PMD-aligned index
+    # (layout.pmd_single_slot).
+    if not e.order:
+        return nr != 1
+    return nr != 1 << e.order and not (layout.pmd_single_slot and nr == 1)
 
 
 class DaxMapping:
@@ -208,7 +217,7 @@ def dax_era_choose(
                 if (
                     e.unknown_bits
                     or (e.flags & DAX_F_ZERO and e.flags & DAX_F_EMPTY)
-                    or (e.order and leaf.nr != 1 << e.order)
+                    or (e.order and _span_mismatch(layout, e, leaf.nr))
                 ):
                     score -= 2
                     continue
@@ -293,7 +302,7 @@ def dax_entry_analyse(
     e = out.e
     if not e.is_entry:
         return out
-    if (e.order and leaf.nr != 1 << e.order) or (not e.order and leaf.nr != 1):
+    if _span_mismatch(layout, e, leaf.nr):
         out.order_mismatch = True
     if era.payload != "pfn":
         return out
@@ -329,7 +338,13 @@ def dax_entry_analyse(
             # entry is one compound folio and only its head carries
             # mapping/index (kernel-facts CHK-P1).
             continue
-        if pg.mapping == PAGE_MAPPING_DAX_COW and pg.index >= 1:
+        # shared (reflinked): mapping PAGE_MAPPING_DAX_COW / _SHARED (0x1,
+        # v6.0-v6.14) with the share count in index; from "fs/dax: remove
+        # PAGE_MAPPING_DAX_SHARED mapping flag" (v6.15) mapping NULL and
+        # folio->share (the same word) > 0
+        if (
+            pg.mapping == PAGE_MAPPING_DAX_COW or (pg.mapping == 0 and l.refmodel == RM_6_15)
+        ) and pg.index >= 1:
             shared += 1
             continue
         if not mism:
@@ -352,7 +367,9 @@ def for_each_dax_inode(
     """
     Iterate over ``(super_block, inode)`` of every inode with ``S_DAX`` on
     every superblock (bounded: 4096 superblocks, 4M inodes each). A broken
-    list ends the walk and appends the reason to ``errors``.
+    ``super_blocks`` list ends the walk, a broken ``s_inodes`` list the walk
+    of that superblock only; the reason is appended to ``errors`` (one: the
+    first broken ``s_inodes``, unless ``super_blocks`` itself broke).
 
     >>> [hex(i) for sb, i in for_each_dax_inode(prog, dax_layout(prog))][:2]
     ['0xffff8acd7f9ac5d0', '0xffff8acd7f9af460']
@@ -371,6 +388,7 @@ def for_each_dax_inode(
         errs.append("super_blocks list not readable")
         return
     nsb = 0
+    broken = None  # an s_inodes list ended early: the others are still walked
     while pos != head:
         if nsb > 4096 or not _kptr_ok(pos):
             errs.append(f"super_blocks list broken or too long at {_c(pos)}")
@@ -382,7 +400,9 @@ def for_each_dax_inode(
         ni = 0
         while ip is not None and ip != ih:
             if ni > 1 << 22 or not _kptr_ok(ip):
-                break  # "s_inodes list of sb ... broken": the C core goes on too
+                if broken is None:
+                    broken = f"s_inodes list of sb {_c(sb)} broken"
+                break
             ni += 1
             inode = ip - l.i_sb_list
             try:
@@ -397,6 +417,8 @@ def for_each_dax_inode(
             errs.append(f"super_blocks list not readable at {_c(pos)}")
             return
         pos = nxt
+    if broken is not None:
+        errs.append(broken)
 
 
 def dax_mapping_entries(prog: Program, mapping) -> Iterator[Tuple[int, DaxEntry]]:

@@ -27,7 +27,7 @@ from .percpu_ref import (
     percpu_ref_evaluate,
     percpu_ref_read,
 )
-from .refmodel import PgmapExpect, count_verdict, expected_pgmap_count
+from .refmodel import MT_UNKNOWN, PgmapExpect, count_verdict, expected_pgmap_count
 from .tree import SLOT_POINTER, WalkStats, dax_tree_walk
 
 __all__ = (
@@ -105,7 +105,7 @@ def pgmap_read(prog: Program, layout, addr: int) -> Pgmap:
     """
     l = layout
     pm = Pgmap(addr)
-    if l.pm_size <= 0 or l.pm_size > 4096 or l.pm_type < 0:
+    if l.pm_size <= 0 or l.pm_size > 4096:
         raise ValueError("no struct dev_pagemap layout in debuginfo")
     if not _kptr_ok(addr, 8):
         raise ValueError(f"dev_pagemap {_c(addr)} not readable")
@@ -113,8 +113,10 @@ def pgmap_read(prog: Program, layout, addr: int) -> Pgmap:
         b = prog.read(addr, l.pm_size)
     except (FaultError, ValueError):
         raise ValueError(f"dev_pagemap {_c(addr)} not readable")
-    pm.type_value = struct.unpack_from("<i", b, l.pm_type)[0]
-    pm.type = l.mtype_of(pm.type_value)
+    # enum memory_type arrived with HMM (v4.14); before it every pgmap is
+    # host memory
+    pm.type_value = struct.unpack_from("<i", b, l.pm_type)[0] if l.pm_type >= 0 else -1
+    pm.type = l.mtype_of(pm.type_value) if l.pm_type >= 0 else MT_UNKNOWN
     if l.pm_flags >= 0:
         pm.flags = _u32(b, l.pm_flags)
     if l.pm_vmemmap_shift >= 0:
@@ -125,16 +127,38 @@ def pgmap_read(prog: Program, layout, addr: int) -> Pgmap:
         pm.owner = _u64(b, l.pm_owner)
     if l.pm_done >= 0 and l.completion_done >= 0:
         pm.done = _u32(b, l.pm_done + l.completion_done)
-    if l.pm_altmap >= 0 and l.am_reserve >= 0 and l.pm_flags >= 0:
+    if l.pm_altmap >= 0 and l.am_reserve >= 0:
+        # Valid when PGMAP_ALTMAP_VALID is in flags (v5.3+), when the bool
+        # altmap_valid is set (v4.16-v5.2), or when the altmap pointer is not
+        # NULL (<= v4.15: the kernel's pfn_first() then adds
+        # vmem_altmap_offset()).
+        am: Optional[bytes] = b
         a = l.pm_altmap
-        pm.am_base_pfn = _u64(b, a + l.am_base_pfn)
-        if l.am_end_pfn >= 0:
-            pm.am_end_pfn = _u64(b, a + l.am_end_pfn)
-        pm.am_reserve = _u64(b, a + l.am_reserve)
-        pm.am_free = _u64(b, a + l.am_free)
-        pm.am_align = _u64(b, a + l.am_align)
-        pm.am_alloc = _u64(b, a + l.am_alloc)
-        pm.altmap_valid = bool(pm.flags & PGMAP_ALTMAP_VALID)
+        if l.pm_flags >= 0:
+            pm.altmap_valid = bool(pm.flags & PGMAP_ALTMAP_VALID)
+        elif l.pm_altmap_is_ptr:
+            ap = _u64(b, l.pm_altmap)
+            am, a = None, 0
+            if ap:
+                try:
+                    if not _kptr_ok(ap, 8):
+                        raise ValueError
+                    am = prog.read(ap, max(l.am_alloc, l.am_free) + 8)
+                except (FaultError, ValueError):
+                    raise ValueError(f"dev_pagemap {_c(addr)}: altmap {_c(ap)} not readable")
+            pm.altmap_valid = ap != 0
+        elif l.pm_altmap_valid >= 0:
+            pm.altmap_valid = b[l.pm_altmap_valid] != 0
+        else:
+            am = None
+        if am is not None:
+            pm.am_base_pfn = _u64(am, a + l.am_base_pfn)
+            if l.am_end_pfn >= 0:
+                pm.am_end_pfn = _u64(am, a + l.am_end_pfn)
+            pm.am_reserve = _u64(am, a + l.am_reserve)
+            pm.am_free = _u64(am, a + l.am_free)
+            pm.am_align = _u64(am, a + l.am_align)
+            pm.am_alloc = _u64(am, a + l.am_alloc)
         if pm.altmap_valid:
             pm.altmap_offset = pm.am_reserve + pm.am_free
     if l.pm_nr_range >= 0 and l.pm_range >= 0 and l.range_size > 0:
@@ -182,8 +206,12 @@ def pgmap_read(prog: Program, layout, addr: int) -> Pgmap:
             except ValueError as e:
                 pm.ref_error = str(e)
     dead = pm.ref is not None and bool(pm.ref.percpu_count_ptr & PERCPU_REF_DEAD)
+    # pointer era: the ref is the pgmap's own internal_ref (v5.3-v5.16) or the driver's
+    internal = getattr(l, "pm_internal_ref", -1)
+    ref_internal = l.pm_ref_is_ptr and internal >= 0 and pm.ref_addr == addr + internal
     pm.expect = expected_pgmap_count(
-        l.refmodel, pm.type, dead, pm.pfn_first, pm.pfn_end, pm.vmemmap_shift
+        l.refmodel, pm.type, dead, pm.pfn_first, pm.pfn_end, pm.vmemmap_shift,
+        ref_internal=ref_internal,
     )
     st = pm.ref_state
     pm.verdict = count_verdict(
@@ -199,6 +227,7 @@ class PgmapSet:
         self.pgmaps: List[Pgmap] = []
         self.truncated = False
         self.registry_errors = 0
+        self.failed = False  # no registry, or its walk failed (the C core's -1)
         self.error = ""
 
 
@@ -233,6 +262,7 @@ def pgmaps_collect(prog: Program, layout) -> PgmapSet:
         root, cont, voff = l.pgmap_radix, "radix", l.page_map_pgmap
     else:
         s.error = "no pgmap registry (pgmap_array/pgmap_radix)"
+        s.failed = True
         return s
     for leaf in dax_tree_walk(prog, root, l, cont, st, 1 << 16, 12):
         if leaf.kind != SLOT_POINTER:
@@ -250,6 +280,7 @@ def pgmaps_collect(prog: Program, layout) -> PgmapSet:
         pfns[a] += leaf.nr
     if st.failed:
         s.error = f"pgmap registry walk: {st.error[:200]}"
+        s.failed = True
     for a in addrs:
         try:
             pm = pgmap_read(prog, l, a)

@@ -102,6 +102,7 @@ def expected_pgmap_count(
     pfn_end: Sequence[int],
     vmemmap_shift: int,
     allocated_pages: int = 0,
+    ref_internal: bool = False,
 ) -> PgmapExpect:
     """
     Return the true count a pgmap's ``percpu_ref`` should have under the
@@ -117,6 +118,7 @@ def expected_pgmap_count(
     :param pfn_end: end pfn (exclusive) of each range
     :param vmemmap_shift: ``dev_pagemap.vmemmap_shift``
     :param allocated_pages: PRIVATE/COHERENT pages with refcount > 0
+    :param ref_internal: (pointer era) ``pgmap->ref == &pgmap->internal_ref``
     """
     bulk = 0
     for first, end in zip(pfn_first, pfn_end):
@@ -150,6 +152,17 @@ def expected_pgmap_count(
             True, 1 + bulk, bulk, "1 + sum pfn_len (every type, v5.17-v6.0)"
         )
     if model == RM_4_14:
+        if ref_internal:
+            # Linux kernel commit 24917f6b1041 ("memremap: provide an optional
+            # internal refcount in struct dev_pagemap") (in v5.3):
+            # memremap_pages() initialises &pgmap->internal_ref (count 1) when
+            # the driver brings no ref, then takes pfn_end - pfn_first refs
+            # per range, for every type
+            if dead:
+                return PgmapExpect(True, 0, bulk, "killed: expected 0")
+            return PgmapExpect(
+                True, 1 + bulk, bulk, "1 + sum pfn_len (&pgmap->internal_ref, v5.3-v5.16)"
+            )
         return PgmapExpect(
             False,
             0,

@@ -15,7 +15,7 @@ SET ?= default
 PYTHON := /usr/bin/python3
 CRASH_SUITE ?= trixie
 
-.PHONY: all deps samples demo check check-all check-samples toolchroot crash-ext clean clean-samples
+.PHONY: all deps samples demo check check-all matrix check-samples toolchroot crash-ext clean clean-samples
 
 all: deps
 
@@ -46,6 +46,15 @@ check: deps
 check-all: deps
 	@samples/scripts/make-samples.sh matrix || echo "make check-all: some samples failed to build (the tests below count them)"
 	@$(PYTHON) tests/run.py --set matrix
+
+# The support matrix (docs/support.md): kernel x toolset x command -> PASS/FAIL/SKIP with reasons,
+# on both sample sets (SCENARIO=all for every sample of each kernel instead of truncate-pinned).
+SCENARIO ?= truncate-pinned
+matrix: deps
+	@samples/scripts/make-samples.sh default || true
+	@samples/scripts/make-samples.sh matrix || true
+	@for s in trixie sid; do samples/scripts/toolchroot.sh ensure $$s >/dev/null || echo "make matrix: no $$s chroot"; done
+	@$(PYTHON) scripts/matrix.py --scenario $(SCENARIO)
 
 clean:
 	@$(MAKE) -s -C crash-ext clean

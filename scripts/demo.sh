@@ -22,10 +22,11 @@ done < "$list"
 # hang), in crash 8.0.6 from the trixie chroot as the tests run it: dax.so built against that
 # crash's defs.h, module debuginfo loaded with mod -S.
 crash_demo() {
-	local s=$1 dir dbg so=crash-ext/build/trixie/dax.so
+	local s=$1 dir dbg so=crash-ext/build/trixie/dax.so cmds=("${@:2}")
+	[ ${#cmds[@]} -gt 0 ] || cmds=("daxmap -a" "pgmap" "daxcheck")
 	dir=$(realpath "samples/out/$s") dbg=$(realpath "samples/out/$s/debuginfo")
-	echo "== crash extension on $s: daxmap -a, pgmap, daxcheck"
-	printf '%s\n' "extend $PWD/$so" "mod -S $dbg" "daxmap -a" "pgmap" "daxcheck" "quit" |
+	echo "== crash extension on $s: $(IFS=,; echo "${cmds[*]}")"
+	printf '%s\n' "extend $PWD/$so" "mod -S $dbg" "${cmds[@]}" "quit" |
 		samples/scripts/toolchroot.sh run trixie --bind "$dir" --bind "$dbg" --bind "$PWD" -- \
 			crash -s "$dbg/vmlinux" "$dir/vmcore" 2>&1 |
 		grep -v -e '^mod: cannot find' -e '^ *MODULE *NAME' -e '\.ko *$' -e 'shared object loaded' ||
@@ -43,5 +44,9 @@ elif ! samples/scripts/toolchroot.sh run trixie --bind "$PWD" -- \
 else
 	for s in $demo_samples; do
 		if [ -f "samples/out/$s/vmcore" ]; then crash_demo "$s"; fi
+	done
+	# The bug replicas of the reference threads (docs/replicas.md): daxcheck names each one.
+	for s in $(grep -E '/(pgmap-leak|ref-exited|null-daxdev|refcount-floor|entry-lock)$' "$list" || true); do
+		if [ -f "samples/out/$s/vmcore" ]; then crash_demo "$s" daxcheck; fi
 	done
 fi

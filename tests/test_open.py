@@ -27,8 +27,25 @@ def drgn_available():
 
 
 def expected_panic_comm(s):
-    # The panic scenario panics from the task holding the DAX state; the others from /init.
-    return "daxhold" if s.scenario == "panic" else "init"
+    # The panic scenario panics from the task holding the DAX state; a replica that oopses
+    # (ref-exited, null-daxdev) from the oopsing task, as the crashed kernel's log names it
+    # (truth.json "panic"); the others from /init (sysrq-c).
+    if s.scenario == "panic":
+        return "daxhold"
+    return (s.truth.get("panic") or {}).get("comm") or "init"
+
+
+def expected_panic_function(s):
+    # where the panic stack is: the oopsing function of a replica that oopses (truth.json
+    # "panic" rip), else sysrq-c's handler
+    rip = (s.truth.get("panic") or {}).get("rip")
+    return rip.split("+")[0] if rip else "sysrq_handle_crash"
+
+
+def expected_panic_string(s):
+    # a part of crash's PANIC: string: the "Oops: ..." line of a replica that oopses (truth's
+    # "panic" has its BUG line), else sysrq-c's panic message
+    return "Oops: " if (s.truth.get("panic") or {}).get("bug") else "sysrq"
 
 
 def drgn_command(s):
@@ -77,7 +94,7 @@ def test_drgn_opens_and_agrees(s):
             comm = got["tasks"].get(str(got["crashed_pid"]))
             assert comm == expected_panic_comm(s), f"{dump}: panic task is {comm}"
             stack = got.get("crashed_stack")
-            assert stack and "sysrq_handle_crash" in stack, \
+            assert stack and expected_panic_function(s) in stack, \
                 f"drgn {version} {dump}: panic stack {stack} ({got.get('stack_error')})"
 
 
@@ -179,10 +196,12 @@ def test_crash_opens_and_agrees(s):
         assert refs == [p["refcount"] for p in pinned], f"crash {dump}: refcounts {refs}"
         if t["sample"]["dumps"][dump]["panic"]:
             m = re.search(r'PANIC: "([^"]*)"', out)
-            assert m and "sysrq" in m.group(1), f"crash {dump}: panic string {m and m.group(0)}"
+            assert m and expected_panic_string(s) in m.group(1), \
+                f"crash {dump}: panic string {m and m.group(0)}"
             m = re.search(r'^PID: (\d+)\s+TASK: \S+\s+CPU: \d+\s+COMMAND: "([^"]*)"', out, re.M)
             assert m and m.group(2) == expected_panic_comm(s), f"crash {dump}: bt: {m and m.group(0)}"
-            assert "sysrq_handle_crash" in out, f"crash {dump}: bt does not show sysrq_handle_crash"
+            assert expected_panic_function(s) in out, \
+                f"crash {dump}: bt does not show {expected_panic_function(s)}"
 
 
 @per_sample(scenarios=("panic",))

@@ -17,12 +17,14 @@ class Skip(Exception):
     """The test could not run; the message says why."""
 
 
-def per_sample(fn=None, *, scenarios=None):
-    """Run the test once per sample; with scenarios=(...), only on samples of those scenarios
-    (a test that does not apply to a sample is not run there, rather than skipped)."""
+def per_sample(fn=None, *, scenarios=None, when=None):
+    """Run the test once per sample; with scenarios=(...), only on samples of those scenarios,
+    with when=PREDICATE only on the samples it accepts (a test that does not apply to a sample
+    is not run there, rather than skipped)."""
     def mark(f):
         f.per_sample = True
         f.scenarios = scenarios
+        f.when = when
         return f
     return mark(fn) if fn else mark
 

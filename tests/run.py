@@ -55,7 +55,8 @@ def main():
                                                  f"(run `make samples`)")]
             else:
                 cases = [(f"{mod}.{name}[{s.name}]", s, None) for s in samples
-                         if not fn.scenarios or s.scenario in fn.scenarios]
+                         if (not fn.scenarios or s.scenario in fn.scenarios)
+                         and (not getattr(fn, "when", None) or fn.when(s))]
         else:
             cases = [(f"{mod}.{name}", None, None)]
         for label, sample, missing in cases:

@@ -220,7 +220,12 @@ def test_fsdax_pages_associated(s):
                     f"{m['path']}: page->index {index} != {touch['index']}"
 
 
-@per_sample
+# The bug replicas (docs/replicas.md): their references come from the fault injector, not
+# from vmsplice pins (test_injected_references_are_the_kernels).
+REPLICAS = ("pgmap-leak", "ref-exited", "null-daxdev", "refcount-floor", "entry-lock")
+
+
+@per_sample(when=lambda s: s.scenario not in REPLICAS)
 def test_pinned_pages_above_idle(s):
     """A page pinned N times (vmsplice into unread pipes) has refcount base + N (+ its
     mapcount on 6.15+, where mappings hold references), counted on the folio head for devdax
@@ -234,7 +239,8 @@ def test_pinned_pages_above_idle(s):
         head = hexint(p["compound_head"]) if p["tail"] else hexint(p["page"])
         pins[head] = pins.get(head, 0) + pin["count"]
         types[head] = type_of_path(pin["path"])
-    assert pins, "the scenario recorded no pins"
+    if not pins:
+        raise AssertionError("the scenario recorded no pins")
     by_page = {hexint(p["page"]): p for p in pages.values() if p.get("valid")}
     for head, n in pins.items():
         assert head in by_page, f"head page {head:#x} of a pinned page was not recorded"
@@ -274,6 +280,11 @@ def test_pgmap_true_count_follows_era_rule(s):
     for g in t["kernel"]["pgmaps"]:
         ref = g["ref"]
         assert ref is not None, f"{g['type_name']}: pgmap->ref is NULL ({g.get('ref_owner')})"
+        injected = [op for op in t["construction"].get("injected", [])
+                    if hexint(op.get("pgmap", "0")) == hexint(g["address"])]
+        if ref["mode"] != "percpu" and injected:
+            check_injected_pgmap_ref(g, injected)
+            continue
         assert ref["mode"] == "percpu", f"{g['type_name']}: ref mode {ref['mode']}"
         # Recompute the kernel's sum from the raw words it reported.
         biased = hexint(ref["atomic"]) - (1 << 63) + sum(c["value"] for c in ref["percpu"])
@@ -303,17 +314,78 @@ def test_pgmap_true_count_follows_era_rule(s):
             f"{g['type_name']}: true count {ref['true_count']}, rule predicts {1 + bulk}"
 
 
+@per_sample(scenarios=REPLICAS)
+def test_injected_references_are_the_kernels(s):
+    """What the fault injector said it did is what the kernel recorded afterwards: the page
+    references it leaked are on the pages (refcount_after, read again by daxtruth), the page it
+    dropped sits at refcount_before - 1; a replica that injects nothing before the dump
+    (null-daxdev: the fault is its oops) has its oops in the log instead."""
+    t = s.truth
+    by_page = {hexint(p["page"]): p for p in pages_by_pfn(t).values() if p.get("valid")}
+    ops = t["construction"].get("injected", [])
+    for op in ops:
+        if op["op"] in ("page_get", "page_dec"):
+            page = hexint(op.get("head", op["page"]))
+            if page in by_page:
+                refcount = by_page[page]["refcount"]
+            else:   # a compound head the scenario did not name: the census has it
+                g = pgmap_of(t, op["pfn"])
+                head = op["pfn"] >> g["vmemmap_shift"] << g["vmemmap_shift"]
+                refcount = [x["refcount"] for c in t["kernel"]["census"] for x in c["nonidle"]
+                            if hexint(x["pfn"]) == head]
+                assert len(refcount) == 1, f"head pfn {head:#x} of {op} not in the census"
+                refcount = refcount[0]
+            assert refcount == op["refcount_after"], (op, refcount)
+            delta = op["refcount_after"] - op["refcount_before"]
+            assert delta == (op["leaked_refs"] if op["op"] == "page_get" else -1), op
+        elif op["op"] == "entry_lock":
+            raws = [hexint(e["raw"]) for f in t["kernel"]["files"] for e in f["entries"]
+                    if e["index"] == op["index"] and hexint(f["mapping"]) == hexint(op["mapping"])]
+            # dax_lock_page() returns the entry as it was; the kernel now holds it LOCKED
+            assert raws == [hexint(op["entry"]) | 2], (op, raws)
+    if not ops:
+        assert (t.get("panic") or {}).get("bug"), "no injection recorded and no oops in the log"
+    print(f"    {s.name}: {', '.join(op['op'] for op in ops) or 'oops: ' + t['panic']['bug']}")
+
+
+def check_injected_pgmap_ref(g, injected):
+    """A replica's pgmap ref (docs/replicas.md), as the kernel left it after the injection.
+    pgmap-leak: get_dev_pagemap() references never dropped, then the device unbind's
+    memunmap_pages() killed the ref and put the bulk (1 initial + bulk + leaked - 1 - bulk):
+    dead, with exactly the leaked references.  ref-exited: percpu_ref_exit() on the live ref:
+    data NULL, the count kept in percpu_count_ptr >> 2 (lib/percpu-refcount.c)."""
+    ref = g["ref"]
+    ops = {op["op"] for op in injected}
+    if "pgmap_get" in ops:
+        leaked = sum(op["leaked_refs"] for op in injected if op["op"] == "pgmap_get")
+        assert ref["mode"] == "dead", f"{g['type_name']}: leaked refs but mode {ref['mode']}"
+        assert ref["true_count"] == leaked, \
+            f"{g['type_name']}: dead ref holds {ref['true_count']}, {leaked} were leaked"
+    elif "ref_exit" in ops:
+        assert ref["mode"] == "exited" and hexint(ref["data"]) == 0, ref
+        assert ref["true_count"] == hexint(ref["percpu_count_ptr"]) >> 2, ref
+    else:
+        raise AssertionError(f"{g['type_name']}: ref mode {ref['mode']} after {ops}")
+
+
 @per_sample
 def test_census_matches_pins(s):
     """The kernel-side census of each pgmap: every pfn accounted for, and the pages that are
     busy (refcount above base, after the mapping references on 6.15+) are exactly the pinned
     ones; compound tails sit at 0."""
     t = s.truth
-    pinned = set()
     pages = pages_by_pfn(t)
+    # pfns of the heads that hold references: the vmsplice pins, and the page references the
+    # replicas' fault injector leaked (docs/replicas.md)
+    held = set()
     for pin in t["construction"]["pins"]:
         p = pages[hexint(pin["pfn"])]
-        pinned.add(hexint(p["compound_head"]) if p["tail"] else hexint(p["page"]))
+        pfn = hexint(pin["pfn"])
+        held.add(pfn >> p["order"] << p["order"] if p["tail"] else pfn)
+    for op in t["construction"].get("injected", []):
+        if op["op"] == "page_get":
+            g = pgmap_of(t, op["pfn"])
+            held.add(op["pfn"] >> g["vmemmap_shift"] << g["vmemmap_shift"])
     for c in t["kernel"]["census"]:
         n = hexint(c["end"]) - hexint(c["start"])
         g = pgmap_of(t, hexint(c["start"]))
@@ -327,13 +399,9 @@ def test_census_matches_pins(s):
         maps = (lambda x: x["mapcount"]) if counts_mappings(t) else (lambda x: 0)
         busy = {hexint(x["pfn"]) for x in c["nonidle"]
                 if not x["tail"] and x["refcount"] - maps(x) > base}
-        busy_pages = {hexint(pages[p]["page"]) for p in busy if p in pages}
-        in_range = {h for h in pinned
-                    if any(hexint(pages[q]["page"]) == h and hexint(c["start"]) <= q < hexint(c["end"])
-                           for q in pages)}
-        assert busy_pages >= in_range, f"pinned pages missing from the census: {in_range - busy_pages}"
-        assert len(busy) == len(in_range), \
-            f"census finds {len(busy)} busy pages, scenario pinned {len(in_range)} in this range"
+        in_range = {h for h in held if hexint(c["start"]) <= h < hexint(c["end"])}
+        assert busy == in_range, \
+            f"census finds busy pfns {sorted(busy)}, the scenario holds {sorted(in_range)}"
         if counts_mappings(t):
             # Non-idle but not busy = mapped: each such page has refcount base + mapcount.
             for x in c["nonidle"]:

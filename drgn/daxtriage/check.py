@@ -24,11 +24,11 @@ same, with the same reason.
 import bisect
 import json
 import os
-import struct
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from drgn import FaultError, Program
 
+from .memory import read_u64 as _u64, kptr_ok as _kptr
 from .daxdev import DaxDevices, dax_device_find, dax_devices, module_hint
 from .daxdev import _str as _read_str
 from .encodings import DAX_F_EMPTY, DAX_F_LOCKED, DAX_F_ZERO, dax_entry_decode, dax_entry_is_real
@@ -304,23 +304,12 @@ def _short_type(t: str) -> str:
     return t[len("MEMORY_DEVICE_"):] if t.startswith("MEMORY_DEVICE_") else t
 
 
-def _kptr(p: Optional[int], align: int = 8) -> bool:
-    return p is not None and p >= 0xFFFF000000000000 and (align <= 1 or p & (align - 1) == 0)
-
-
 def _c(v: int) -> str:  # %#llx
     return "0" if v == 0 else "%#x" % (v & _U64)
 
 
 def _x(v: int) -> str:  # %llx
     return "%x" % (v & _U64)
-
-
-def _u64(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<Q", prog.read(a, 8))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
 
 
 def _enum(prog: Program, name: str) -> Optional[int]:

@@ -30,6 +30,7 @@ from typing import Callable, Dict, List, Optional, TextIO, Tuple
 
 from drgn import FaultError, Program, ProgramFlags
 
+from .memory import read_u64 as _u64
 from .encodings import (
     DAX_F_EMPTY,
     DAX_F_LOCKED,
@@ -145,13 +146,6 @@ def _read_str(prog: Program, addr: int, maxlen: int) -> Optional[str]:
                 break
         b = bytes(b)
     return dump_str(b.split(b"\0", 1)[0])
-
-
-def _u64(prog: Program, a: int) -> Optional[int]:
-    try:
-        return int.from_bytes(prog.read(a, 8), "little")
-    except (FaultError, ValueError, OverflowError):
-        return None
 
 
 def _doc(prog: Program, command: str) -> dict:

@@ -28,11 +28,17 @@ what is missing is listed in :attr:`DaxDevices.missing` and the rest is
 still shown. Every list walk is bounded.
 """
 
-import struct
 from typing import List, Optional
 
-from drgn import FaultError, Program, ProgramFlags
+from drgn import Program, ProgramFlags
 
+from .memory import (
+    read_u64 as _u64,
+    read_u32 as _u32,
+    read_u16 as _u16,
+    kptr_ok as _kptr,
+    read_str as _str,
+)
 from .layout import member_offset, member_size, type_size
 from .symbols import symbol_address, symbol_name
 from .tree import SLOT_POINTER, WalkStats, dax_tree_walk
@@ -138,46 +144,6 @@ class DaxDevices:
         self.missing: List[str] = []  # debuginfo that was not there, and what it hides
         self.error = ""
         self.dax_superblock = 0
-
-
-def _u64(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<Q", prog.read(a, 8))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
-
-
-def _u32(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<I", prog.read(a, 4))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
-
-
-def _u16(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<H", prog.read(a, 2))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
-
-
-def _kptr(p: Optional[int], align: int = 8) -> bool:
-    return p is not None and p >= 0xFFFF000000000000 and (align <= 1 or p & (align - 1) == 0)
-
-
-def _str(prog: Program, a: int, maxlen: int) -> str:
-    # dt_read_str(): at most maxlen bytes, byte-wise so that a string ending
-    # just before an unreadable page still reads
-    b = bytearray()
-    for i in range(maxlen):
-        try:
-            c = prog.read(a + i, 1)
-        except (FaultError, ValueError, OverflowError):
-            break
-        if c == b"\0":
-            break
-        b += c
-    return b.decode("utf-8", errors="surrogateescape")
 
 
 def _missing(s: DaxDevices, fmt: str, *args) -> None:

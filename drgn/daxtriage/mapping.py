@@ -19,6 +19,7 @@ from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from drgn import FaultError, Program
 
+from .memory import read_u64 as _u64
 from .encodings import (
     DAX_F_EMPTY,
     DAX_F_ZERO,
@@ -50,13 +51,6 @@ __all__ = (
 # (reflinked) fsdax page, with page->index as the share count.
 PAGE_MAPPING_DAX_COW = 0x1
 _MAX_LEAVES = 1 << 20
-
-
-def _u64(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<Q", prog.read(a, 8))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
 
 
 def _kptr_ok(p: Optional[int], align: int = 8) -> bool:

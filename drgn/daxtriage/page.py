@@ -17,11 +17,16 @@ lines in crash and drgn. Which wording the compound line takes is probed:
 ``pincount``).
 """
 
-import struct
 from typing import List, NamedTuple, Optional
 
 from drgn import FaultError, Program
 
+from .memory import (
+    read_u64 as _u64,
+    read_u32 as _u32,
+    kptr_ok as _kptr,
+    read_str as _str,
+)
 from .layout import member_offset, member_size, type_size
 from .memmap import MemmapPage, page_decode, page_struct, pfn_to_page_address
 from .symbols import symbol_name
@@ -212,41 +217,9 @@ class PageInfo:
         self.reserved = -1  # PG_reserved set (1/0), -1 unknown
 
 
-def _u64(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<Q", prog.read(a, 8))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
-
-
-def _u32(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<I", prog.read(a, 4))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
-
-
 def _s32(v: int) -> int:
     v &= 0xFFFFFFFF
     return v - (1 << 32) if v >> 31 else v
-
-
-def _kptr(p: Optional[int], align: int = 8) -> bool:
-    return p is not None and p >= 0xFFFF000000000000 and (align <= 1 or p & (align - 1) == 0)
-
-
-def _str(prog: Program, a: int, maxlen: int) -> str:
-    # byte-wise, as dt_read_str(): a string ending before an unreadable page still reads
-    b = bytearray()
-    for i in range(maxlen):
-        try:
-            c = prog.read(a + i, 1)
-        except (FaultError, ValueError, OverflowError):
-            break
-        if c == b"\0":
-            break
-        b += c
-    return b.decode("utf-8", errors="surrogateescape")
 
 
 def page_flags_describe(prog: Program, flags: int) -> tuple:

@@ -23,6 +23,7 @@ from bisect import bisect_right
 from typing import Dict, List, Optional, Tuple
 
 from drgn import FaultError, Program
+from .memory import read_u64 as _u64
 
 __all__ = ("symbol_address", "symbol_name", "module_kallsyms")
 
@@ -32,13 +33,6 @@ _MAX_SYMS = 1 << 20
 # Elf64_Sym: st_name u32, st_info u8, st_other u8, st_shndx u16, st_value u64, st_size u64
 _ELF64_SYM = struct.Struct("<IBBHQQ")
 _STT_OBJECT, _STT_FUNC = 1, 2
-
-
-def _u64(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<Q", prog.read(a, 8))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
 
 
 def _off(prog: Program, t: str, m: str) -> int:

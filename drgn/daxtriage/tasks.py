@@ -31,6 +31,7 @@ from typing import Iterator, List, NamedTuple, Optional, Sequence
 
 from drgn import FaultError, Program
 
+from .memory import read_u64 as _u64, read_u32 as _u32, kptr_ok as _kptr
 from .layout import member_offset, type_size
 from .symbols import symbol_address, symbol_name
 
@@ -180,24 +181,6 @@ def task_state_letter(state: int) -> str:
         if state & bit:
             return letter
     return "?"
-
-
-def _u64(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<Q", prog.read(a, 8))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
-
-
-def _u32(prog: Program, a: int) -> Optional[int]:
-    try:
-        return struct.unpack("<I", prog.read(a, 4))[0]
-    except (FaultError, ValueError, OverflowError):
-        return None
-
-
-def _kptr(p: Optional[int], align: int = 8) -> bool:
-    return p is not None and p >= 0xFFFF000000000000 and (align <= 1 or p & (align - 1) == 0)
 
 
 def _s32(v: int) -> int:

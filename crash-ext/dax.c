@@ -329,6 +329,34 @@ static struct dt_target target = {
 static struct dt_layout layout;
 static int layout_state;	/* 0 not probed, 1 ok, -1 failed */
 
+/*
+ * The types without which no command but "daxent --era E" runs (core/layout.c probes their
+ * members); one of each group is enough (xa_node: v4.20+, radix_tree_node before).  Named
+ * when the layout probe fails, so that a vmlinux without DWARF says what it lacks.  The
+ * same list as drgn/daxtriage/debuginfo.py.
+ */
+static int missing_types(char *buf, size_t len)
+{
+	static const char *const required[][2] = {
+		{ "page", NULL }, { "address_space", NULL },
+		{ "xa_node", "radix_tree_node" }, { "dev_pagemap", NULL },
+	};
+	size_t n = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (target.type_size(target.ctx, required[i][0]) > 0 ||
+		    (required[i][1] && target.type_size(target.ctx, required[i][1]) > 0))
+			continue;
+		int w = snprintf(buf + n, len - n, "%sstruct %s%s%s", n ? ", " : "", required[i][0],
+				 required[i][1] ? " or struct " : "",
+				 required[i][1] ? required[i][1] : "");
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += (size_t)w;
+	}
+	return n > 0;
+}
+
 static const struct dt_layout *get_layout(void)
 {
 	type_cache_new_command();
@@ -349,7 +377,13 @@ static const struct dt_layout *get_layout(void)
 				fprintf(fp, "dax: %s\n", layout.why[i]);
 	}
 	if (layout_state < 0) {
-		error(INFO, "%s\n", layout.error);
+		char gone[160];
+		if (missing_types(gone, sizeof(gone)))
+			error(INFO, "%s: the debuginfo has no type %s (vmlinux without DWARF, e.g. "
+				    "stripped?); open the dump with the kernel's debug vmlinux; only "
+				    "daxent --era E works\n", layout.error, gone);
+		else
+			error(INFO, "%s\n", layout.error);
 		return NULL;
 	}
 	return &layout;
@@ -595,9 +629,15 @@ static void mapping_header(const struct dt_layout *l, const struct dt_mapping *m
 		    dt_read_u64(&target, type + (uint64_t)l->fst_name, &name) == 0)
 			dt_read_str(&target, name, fst, sizeof(fst));
 	}
-	fprintf(fp, "INODE: %llx  INO: %llu  SB: %s (%s)  MAPPING: %llx  NRPAGES: %llu\n",
+	/* the file's name (its first dentry), in display form: one line per file whatever
+	 * the name holds (escape.h) */
+	char dname[1024];
+	uint64_t dentry;
+	int named = dt_inode_dentry(&target, l, m->host, &dentry, dname, sizeof(dname)) == 0;
+	fprintf(fp, "INODE: %llx  INO: %llu  SB: %s (%s)  MAPPING: %llx  NRPAGES: %llu  NAME: %s%s%s\n",
 		(unsigned long long)m->host, (unsigned long long)m->ino, sid, fst,
-		(unsigned long long)m->mapping, (unsigned long long)m->nrpages);
+		(unsigned long long)m->mapping, (unsigned long long)m->nrpages,
+		named ? "\"" : "", named ? dname : "-", named ? "\"" : "");
 }
 
 static void mapping_json_head(const struct dt_layout *l, struct dt_json *j, const struct dt_mapping *m)
@@ -622,6 +662,64 @@ static void mapping_json_head(const struct dt_layout *l, struct dt_json *j, cons
 	dt_json_hex(j, "mapping", m->mapping);
 	dt_json_hex(j, "i_pages", m->i_pages);
 	dt_json_uint(j, "nrpages", m->nrpages);
+	char dname[1024];
+	uint64_t dentry;
+	int named = dt_inode_dentry(&target, l, m->host, &dentry, dname, sizeof(dname)) == 0;
+	dt_json_hex(j, "dentry", dentry);
+	dt_json_str(j, "dentry_name", named ? dname : NULL);
+}
+
+/*
+ * The entry lines of daxmap, gathered and written 64 KiB at a time: crash's output stream
+ * (redirected or piped) is unbuffered, and one write(2) per line was a third of the time of
+ * a mapping of a million entries.  Flushed before anything else is printed.
+ */
+static struct {
+	char b[1 << 16];
+	size_t n;
+} lines;
+
+static void lines_flush(void)
+{
+	if (lines.n)
+		fwrite(lines.b, 1, lines.n, fp);
+	lines.n = 0;
+}
+
+static void lines_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void lines_printf(const char *fmt, ...)
+{
+	va_list ap;
+	if (sizeof(lines.b) - lines.n < 1024)
+		lines_flush();
+	va_start(ap, fmt);
+	int k = vsnprintf(lines.b + lines.n, sizeof(lines.b) - lines.n, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k >= sizeof(lines.b) - lines.n) {	/* longer than the room left: directly */
+		lines_flush();
+		va_start(ap, fmt);
+		vfprintf(fp, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	lines.n += (size_t)k;
+}
+
+/* v as "%llx" (alt: "%#llx", "0" for 0) into buf (>= 19 bytes), without printf */
+static void fast_hex(char *buf, uint64_t v, int alt)
+{
+	char t[16];
+	int n = 0;
+	do
+		t[n++] = "0123456789abcdef"[v & 15];
+	while (v >>= 4);
+	if (alt && !(n == 1 && t[0] == '0'))
+		*buf++ = '0', *buf++ = 'x';
+	while (n)
+		*buf++ = t[--n];
+	*buf = 0;
 }
 
 static void show_mapping(struct map_ctx *c, const struct dt_mapping *m, const struct dt_era *era)
@@ -631,6 +729,7 @@ static void show_mapping(struct map_ctx *c, const struct dt_mapping *m, const st
 	uint64_t by_order[64] = { 0 }, locked = 0, zero = 0, empty = 0, sum = 0, other = 0,
 		 busy = 0, mism = 0;
 	c->nr_printed_pages = 0;
+	lines.n = 0;	/* nothing of an interrupted command */
 	if (j) {
 		dt_json_obj(j, NULL);
 		mapping_json_head(l, j, m);
@@ -664,6 +763,7 @@ static void show_mapping(struct map_ctx *c, const struct dt_mapping *m, const st
 			} else {
 				char raw[24];
 				snprintf(raw, sizeof(raw), "%#llx", (unsigned long long)m->slots[i].raw);
+				lines_flush();
 				fprintf(fp, "%10llu  %-18s not a DAX entry (%s)\n",
 					(unsigned long long)m->slots[i].index, raw,
 					dt_slot_name(m->slots[i].kind));
@@ -719,21 +819,29 @@ static void show_mapping(struct map_ctx *c, const struct dt_mapping *m, const st
 			dt_json_end(j);
 			continue;
 		}
+		/* one line per entry of a mapping of millions: hex by hand, one fprintf */
 		char raw[24], pfn[24], page[24], refs[12], assoc[24], pgm[24];
-		snprintf(raw, sizeof(raw), "%#llx", (unsigned long long)me.s.raw);
-		snprintf(pfn, sizeof(pfn), "%#llx", (unsigned long long)me.e.payload);
-		snprintf(page, sizeof(page), "%llx", (unsigned long long)me.page);
+		fast_hex(raw, me.s.raw, 1);
+		fast_hex(pfn, me.e.payload, 1);
+		fast_hex(page, me.page, 0);
 		if (me.page_ok)
 			snprintf(refs, sizeof(refs), "%d", me.refcount);
 		else
 			snprintf(refs, sizeof(refs), "%s", me.page ? "n/a" : "-");
-		snprintf(assoc, sizeof(assoc), "%s%s", me.assoc, me.order_mismatch ? "!ord" : "");
-		snprintf(pgm, sizeof(pgm), "%llx", (unsigned long long)(me.pgmap ? me.pgmap->addr : 0));
-		fprintf(fp, map_fmt, (unsigned long long)me.s.index, raw, letters, me.e.order,
-			era->payload == DT_PAYLOAD_PFN ? pfn : "sector", me.page ? page : "-", refs,
-			(unsigned long long)me.busy, assoc, me.pgmap ? pgm : "-");
-		map_print_pending(c);
+		if (me.order_mismatch)
+			snprintf(assoc, sizeof(assoc), "%s!ord", me.assoc);
+		else
+			snprintf(assoc, sizeof(assoc), "%s", me.assoc);
+		fast_hex(pgm, me.pgmap ? me.pgmap->addr : 0, 0);
+		lines_printf(map_fmt, (unsigned long long)me.s.index, raw, letters, me.e.order,
+			     era->payload == DT_PAYLOAD_PFN ? pfn : "sector", me.page ? page : "-",
+			     refs, (unsigned long long)me.busy, assoc, me.pgmap ? pgm : "-");
+		if (c->npend || c->nover) {
+			lines_flush();
+			map_print_pending(c);
+		}
 	}
+	lines_flush();
 	if (j) {
 		dt_json_end(j);
 		dt_json_obj(j, "summary");
@@ -810,6 +918,19 @@ static int collect_inode(void *arg, uint64_t sb, uint64_t inode)
 	return 0;
 }
 
+/*
+ * A warning of a command that goes on (a broken list, one unreadable mapping).  With -j it
+ * goes to stderr, as the drgn front end's does: error(INFO) writes to fp, which is the
+ * redirected file, and would put a text line in front of the JSON document.
+ */
+static void warn_line(int json, const char *msg)
+{
+	if (json)
+		fprintf(stderr, "%s: %s\n", pc->curcmd, msg);
+	else
+		error(INFO, "%s\n", msg);
+}
+
 static void cmd_daxmap(void)
 {
 	struct opts o;
@@ -827,7 +948,7 @@ static void cmd_daxmap(void)
 	char err[240] = "";
 	if (o.all) {
 		if (dt_for_each_dax_inode(&target, l, collect_inode, &il, err, sizeof(err)))
-			error(INFO, "%s\n", err);
+			warn_line(o.json, err);
 	} else {
 		uint64_t addr, m;
 		const char *kind;
@@ -859,7 +980,7 @@ static void cmd_daxmap(void)
 	int n = 0;
 	for (int i = 0; i < il.n; i++) {
 		if (dt_mapping_load(&target, l, il.mappings[i], &maps[n], err, sizeof(err))) {
-			error(INFO, "%s\n", err);
+			warn_line(o.json, err);
 			continue;
 		}
 		/* with -a, list mappings that hold something */
@@ -1045,7 +1166,35 @@ static const struct dt_daxdevs *pgmap_devs;	/* for owner names, during one pgmap
 
 static const char *owner_name(const struct dt_pgmap *pm)
 {
+	/* P2PDMA: the PCI device providing the memory (devmem.h) */
+	if (pm->devmem.p2p_read && pm->devmem.provider_name[0])
+		return pm->devmem.provider_name;
 	return pgmap_devs ? dt_pgmap_owner_name(pgmap_devs, pm->addr, pm->owner) : NULL;
+}
+
+/* Device-private census and P2PDMA provider/pool of a pgmap (core/devmem.h); null if neither. */
+static void pgmap_devmem_json(const struct dt_pgmap *pm, struct dt_json *j)
+{
+	const struct dt_devmem *d = &pm->devmem;
+	if (!d->census_read && !d->p2p_read && !d->error[0]) {
+		dt_json_null(j, "devmem");
+		return;
+	}
+	dt_json_obj(j, "devmem");
+	if (d->census_read) {
+		dt_json_uint(j, "allocated_pages", d->allocated);
+		dt_json_uint(j, "unmapped_allocated_pages", d->unmapped);
+		dt_json_uint(j, "unreadable_pages", d->unreadable);
+	}
+	if (d->p2p_read) {
+		dt_json_hex(j, "provider", d->provider);
+		dt_json_str(j, "provider_name", d->provider_name[0] ? d->provider_name : NULL);
+		dt_json_hex(j, "pool", d->pool);
+		dt_json_uint(j, "pool_bytes", d->pool_bytes);
+		dt_json_uint(j, "pool_allocated_bytes", d->pool_bytes - d->pool_avail);
+	}
+	dt_json_str(j, "error", d->error[0] ? d->error : NULL);
+	dt_json_end(j);
 }
 
 static void pgmap_json(const struct dt_layout *l, const struct dt_pgmap *pm, struct dt_json *j,
@@ -1076,7 +1225,9 @@ static void pgmap_json(const struct dt_layout *l, const struct dt_pgmap *pm, str
 		dt_json_hex(j, "end", pm->end[r]);
 		dt_json_uint(j, "pfn_first", pm->pfn_first[r]);
 		dt_json_uint(j, "pfn_end", pm->pfn_end[r]);
-		dt_json_uint(j, "pfn_len", (pm->pfn_end[r] - pm->pfn_first[r]) >> pm->vmemmap_shift);
+		/* vmemmap_shift is the dump's word: a corrupted one must not shift by >= 64 */
+		dt_json_uint(j, "pfn_len", pm->vmemmap_shift < 64 ?
+				 (pm->pfn_end[r] - pm->pfn_first[r]) >> pm->vmemmap_shift : 0);
 		dt_json_end(j);
 	}
 	dt_json_end(j);
@@ -1088,7 +1239,9 @@ static void pgmap_json(const struct dt_layout *l, const struct dt_pgmap *pm, str
 	dt_json_hex(j, "ops", pm->ops);
 	dt_json_str(j, "ops_symbol", dt_symname(&target, pm->ops, b1, sizeof(b1)));
 	dt_json_hex(j, "owner", pm->owner);
+	dt_json_str(j, "owner_symbol", dt_symname(&target, pm->owner, b1, sizeof(b1)));
 	dt_json_str(j, "owner_device", owner_name(pm));
+	pgmap_devmem_json(pm, j);
 	dt_json_uint(j, "done", pm->done);
 	dt_json_obj(j, "ref");
 	dt_json_hex(j, "address", pm->ref_addr);
@@ -1126,10 +1279,13 @@ static void pgmap_json(const struct dt_layout *l, const struct dt_pgmap *pm, str
 	dt_json_obj(j, "expected");
 	dt_json_str(j, "model", dt_refmodel_name(l->refmodel));
 	dt_json_bool(j, "applies", pm->expect.applies);
-	if (pm->expect.applies)
+	if (pm->expect.applies) {
 		dt_json_int(j, "count", pm->expect.expected);
-	else
+		dt_json_int(j, "count_max", pm->expect.expected_max);
+	} else {
 		dt_json_null(j, "count");
+		dt_json_null(j, "count_max");
+	}
 	dt_json_int(j, "bulk", pm->expect.bulk);
 	dt_json_str(j, "rule", pm->expect.rule);
 	dt_json_end(j);
@@ -1139,9 +1295,29 @@ static void pgmap_json(const struct dt_layout *l, const struct dt_pgmap *pm, str
 	dt_json_end(j);
 }
 
+/*
+ * A pgmap with a valid altmap (namespace created with --map=dev) keeps its struct pages in
+ * the device's own memory (vmem_altmap: memmap_init_zone_device() on pages the altmap
+ * allocates), which a kdump of System RAM never holds.  Probed on the first pfn after the
+ * altmap's reserve (vmem_altmap_offset()); the text says so in one line instead of leaving
+ * only "unreadable" pages.  Same wording as drgn/daxtriage/cli.py.
+ */
+static int memmap_on_device_missing(const struct dt_layout *l, const struct dt_pgmap *pm)
+{
+	static struct dt_page_info pi;
+	if (!pm->altmap_valid || pm->nr_range < 1)
+		return 0;
+	return dt_page_describe(&target, l, (pm->start[0] >> 12) + pm->altmap_offset, &pi) != 0;
+}
+
+static const char *memmap_on_device_fmt =
+	"struct pages of pgmap %llx (pfn %#llx-%#llx) are in device memory (altmap, namespace "
+	"map=dev) and not in this dump: no page refcounts, census or page checks for it; pgmap, "
+	"percpu_ref and DAX entries are still read\n";
+
 static void pgmap_line(const struct dt_layout *l, const struct dt_pgmap *pm)
 {
-	char range[64], tc[24], ex[24], alt[24], b1[128];
+	char range[64], tc[24], ex[48], alt[24], b1[128];
 	(void)l;
 	snprintf(range, sizeof(range), "%#llx-%#llx", (unsigned long long)pm->start[0],
 		 (unsigned long long)pm->end[0]);
@@ -1149,7 +1325,10 @@ static void pgmap_line(const struct dt_layout *l, const struct dt_pgmap *pm)
 		snprintf(tc, sizeof(tc), "%lld", (long long)pm->ref_state.true_count);
 	else
 		snprintf(tc, sizeof(tc), "-");
-	if (pm->expect.applies)
+	if (pm->expect.applies && pm->expect.expected_max > pm->expect.expected)
+		snprintf(ex, sizeof(ex), "%lld-%lld", (long long)pm->expect.expected,
+			 (long long)pm->expect.expected_max);
+	else if (pm->expect.applies)
 		snprintf(ex, sizeof(ex), "%lld", (long long)pm->expect.expected);
 	else
 		snprintf(ex, sizeof(ex), "-");
@@ -1175,11 +1354,74 @@ static void pgmap_line(const struct dt_layout *l, const struct dt_pgmap *pm)
 		(unsigned long long)pm->owner, (unsigned long long)pm->ref_addr,
 		pm->ref_read ? pm->ref_state.rule : "unread",
 		(long long)pm->ref.percpu_sum, pm->expect.rule);
+	const struct dt_devmem *d = &pm->devmem;
+	char b2[128];
+	if (pm->owner && dt_symname(&target, pm->owner, b2, sizeof(b2)))
+		fprintf(fp, "%-16s %-9s owner: %s\n", "", "", b2);
+	if (d->census_read)
+		fprintf(fp, "%-16s %-9s device-private: %llu allocated pages (refcount 1, one pgmap ref "
+			"each), %llu of them mapped by no process\n", "", "",
+			(unsigned long long)d->allocated, (unsigned long long)d->unmapped);
+	if (d->p2p_read)
+		fprintf(fp, "%-16s %-9s p2pdma: provider %s (pci_dev %llx), gen_pool %llx: %llu KiB, "
+			"%llu KiB allocated\n", "", "", d->provider_name[0] ? d->provider_name : "?",
+			(unsigned long long)d->provider, (unsigned long long)d->pool,
+			(unsigned long long)d->pool_bytes >> 10,
+			(unsigned long long)(d->pool_bytes - d->pool_avail) >> 10);
+	if (d->error[0])
+		fprintf(fp, "%-16s %-9s device memory: %s\n", "", "", d->error);
+	if (memmap_on_device_missing(l, pm)) {
+		fprintf(fp, "%-16s %-9s ", "", "");
+		fprintf(fp, memmap_on_device_fmt, (unsigned long long)pm->addr,
+			(unsigned long long)(pm->start[0] >> 12),
+			(unsigned long long)(pm->end[0] >> 12));
+	}
+}
+
+/*
+ * pgmap --raw-read START_PFN END_PFN [CHUNK]: hidden, for make bench (docs/performance.md).
+ * Reads the struct pages of pfns [START, END) with one readmem per CHUNK struct pages (default:
+ * the census's DT_MEMMAP_CHUNK) and decodes nothing: the read rate the census is bounded by.
+ */
+static void pgmap_raw_read(const struct dt_layout *l)
+{
+	uint64_t start, end, chunk = DT_MEMMAP_CHUNK, a, reads = 0, failed = 0, bytes = 0;
+	size_t ps = (size_t)l->page_size;
+	if (parse_hex(args[2], &start) || parse_hex(args[3], &end) || end < start ||
+	    (argcnt == 5 && (parse_hex(args[4], &chunk) || !chunk || chunk > (1u << 20))) || !ps) {
+		error(INFO, "usage: pgmap --raw-read START_PFN END_PFN [CHUNK] (hexadecimal)\n");
+		return;
+	}
+	unsigned char *buf = malloc(ps * chunk);
+	if (!buf) {
+		error(INFO, "out of memory\n");
+		return;
+	}
+	double t0 = now();
+	for (uint64_t pfn = start; pfn < end; pfn += chunk) {
+		uint64_t n = end - pfn < chunk ? end - pfn : chunk;
+		reads++;
+		if (dt_pfn_to_page(&target, l, pfn, &a) || dt_read(&target, a, buf, ps * n))
+			failed++;
+		else
+			bytes += ps * n;
+	}
+	double dt = now() - t0;
+	free(buf);
+	fprintf(fp, "RAW-READ: %llu pages, %llu bytes, %llu reads (%llu failed), %.6f s\n",
+		(unsigned long long)(end - start), (unsigned long long)bytes,
+		(unsigned long long)reads, (unsigned long long)failed, dt);
 }
 
 static void cmd_pgmap(void)
 {
 	struct opts o;
+	if (argcnt >= 4 && argcnt <= 5 && strcmp(args[1], "--raw-read") == 0) {
+		const struct dt_layout *rl = get_layout();
+		if (rl)
+			pgmap_raw_read(rl);
+		return;
+	}
 	if (parse_opts("pj", &o) || o.nargs > 1)
 		cmd_usage(pc->curcmd, SYNOPSIS);
 	const struct dt_layout *l = get_layout();
@@ -1196,7 +1438,7 @@ static void cmd_pgmap(void)
 		return;
 	}
 	if (dt_pgmaps_collect(&target, l, pms))
-		error(INFO, "%s\n", pms->error);
+		warn_line(o.json, pms->error);
 	struct dt_daxdevs *devs = malloc(sizeof(*devs));
 	if (devs)
 		dt_daxdevs_collect(&target, l, devs);
@@ -1725,6 +1967,22 @@ static void cmd_daxpage(void)
 	}
 	struct dt_page_info pi;
 	if (dt_page_describe(&target, l, pfn, &pi)) {
+		struct dt_pgmap_set *in = malloc(sizeof(*in));
+		const struct dt_pgmap *dev = NULL;
+		if (in) {
+			dt_pgmaps_collect(&target, l, in);	/* partial sets still locate the pfn */
+			dev = dt_pgmap_of_pfn(in, pfn);
+		}
+		if (dev && memmap_on_device_missing(l, dev)) {
+			char why[320];
+			snprintf(why, sizeof(why), memmap_on_device_fmt, (unsigned long long)dev->addr,
+				 (unsigned long long)(dev->start[0] >> 12),
+				 (unsigned long long)(dev->end[0] >> 12));
+			error(INFO, "pfn %#llx: %s", (unsigned long long)pfn, why);
+			free(in);
+			return;
+		}
+		free(in);
 		error(INFO, "struct page of pfn %#llx is not in the dump (memmap on the device with "
 			    "map=dev, excluded by makedumpfile, or not a valid pfn)\n",
 		      (unsigned long long)pfn);

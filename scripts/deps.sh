@@ -8,8 +8,14 @@ pkgs=(
 	e2fsprogs xfsprogs kexec-tools makedumpfile debootstrap util-linux ca-certificates
 	# building the guest programs, the ground-truth module and the crash extension
 	gcc make libc6-dev binutils libelf-dev
+	# building the own kernel (samples/scripts/build-kernel.sh; it installs linux-source-6.1 itself)
+	bison flex bc libssl-dev dwarves ccache
 	# the front ends and the tests
 	crash python3-drgn python3-libkdumpfile
+	# the live read-only test traces drgn's system calls (tests/test_faults_drgn.py)
+	strace
+	# the C core under ASan/UBSan and its libFuzzer harnesses (crash-ext: test-san, fuzz)
+	clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -4,6 +4,9 @@ Shared by the crash extension's and the drgn front end's tests: both emit the sa
 so one comparator serves both.  Every expected value comes from truth.json (the guest kernel's
 records) or from the kernel's own definitions, never from daxtriage.
 """
+import os
+import re
+
 from harness import hexint, kernel_version
 
 # fs/dax.c (6.1): DAX_SHIFT 4; DAX_LOCKED 1, DAX_PMD 2, DAX_ZERO_PAGE 4, DAX_EMPTY 8 in the
@@ -47,7 +50,10 @@ def check_mapping(label, f, m, t):
                 assert e["pfn"] + idx - e["index"] == tpfn, \
                     f"{where}: pfn {e['pfn']:#x} vs page tables {tpfn:#x} at index {idx}"
         p = pages.get(e["pfn"])
-        if p is not None:
+        if p is not None and memmap_off_dump(t, e["pfn"]):
+            assert e["refcount"] is None and e["assoc"] == "unreadable", \
+                f"{where}: struct page on the device read as {e['refcount']}, {e['assoc']}"
+        elif p is not None:
             assert hexint(e["page"]) == hexint(p["page"]), f"{where}: struct page"
             assert e["refcount"] == p["refcount"], \
                 f"{where}: refcount {e['refcount']} != truth {p['refcount']}"
@@ -61,9 +67,18 @@ def check_mapping(label, f, m, t):
         if e["flags"] in ("-", "P"):
             want_busy = sum(1 for pfn, p in pages.items()
                             if e["pfn"] <= pfn < e["pfn"] + (1 << e["order"])
+                            and not memmap_off_dump(t, pfn)
                             and p["refcount"] != (0 if p.get("tail") else idle))
             assert e["busy_pages"] >= want_busy, \
                 f"{label} index {e['index']}: busy {e['busy_pages']} < {want_busy} named pinned pages"
+
+
+def truth_allocated(t, tp):
+    """Device-private pages of pgmap tp with refcount != 0, as the guest kernel counted them
+    (daxtruth range: zero_idle_allocated over the pgmap's ranges)."""
+    starts = {hexint(r["start"]) >> 12 for r in tp["ranges"]}
+    return sum(c.get("zero_idle_allocated", 0) for c in t["kernel"]["census"]
+               if c["start"] in starts)
 
 
 def check_pgmaps(label, d, t, census=True):
@@ -105,6 +120,28 @@ def check_pgmaps(label, d, t, census=True):
             assert p["expected"]["count"] == 0, f"{where}: expected {p['expected']['count']}"
             assert p["verdict"] == ("ok" if tref["true_count"] == 0 else "residual"), \
                 f"{where}: verdict {p['verdict']}"
+        elif p["expected"]["applies"] and not tp["expected_bulk_applies"]:
+            # device-private (6.1+): 1 + allocated pages, counted by the guest kernel
+            allocated = truth_allocated(t, tp)
+            assert p["expected"]["count"] == 1 + allocated, \
+                f"{where}: expected {p['expected']['count']} != 1 + {allocated} allocated pages"
+            assert p["devmem"]["allocated_pages"] == allocated, f"{where}: allocated pages"
+            assert p["verdict"] == ("ok" if tref["true_count"] == 1 + allocated else "excess"), \
+                f"{where}: verdict {p['verdict']}"
+        elif p["expected"]["applies"] and tp["type_name"] == "MEMORY_DEVICE_PCI_P2PDMA":
+            # 6.1 drivers/pci/p2pdma.c pci_alloc_p2pmem(): + one reference per allocation
+            # from the provider's gen_pool, each of at least one page
+            dm = p["devmem"]
+            assert dm["provider_name"] == tp["provider"], f"{where}: provider {dm['provider_name']}"
+            assert dm["pool_bytes"] == tp["pool_size"], f"{where}: pool size"
+            used = (tp["pool_size"] - tp["pool_avail"]) >> 12
+            assert dm["pool_allocated_bytes"] >> 12 == used, f"{where}: pool allocated"
+            lo, hi = 1 + tp["expected_bulk"] + min(used, 1), 1 + tp["expected_bulk"] + used
+            assert (p["expected"]["count"], p["expected"]["count_max"]) == (lo, hi), \
+                f"{where}: expected {p['expected']['count']}-{p['expected']['count_max']}"
+            assert p["verdict"] == ("ok" if lo <= tref["true_count"] <= hi else
+                                    "excess" if tref["true_count"] > hi else "deficit"), \
+                f"{where}: verdict {p['verdict']}"
         elif p["expected"]["applies"]:
             assert p["expected"]["count"] == 1 + tp["expected_bulk"], f"{where}: expected"
             assert p["verdict"] == ("ok" if tref["true_count"] == 1 + tp["expected_bulk"]
@@ -123,11 +160,23 @@ def check_pgmaps(label, d, t, census=True):
             c = cen.get((tc["start"], tc["end"]))
             cw = f"{where} census {tc['start']:#x}-{tc['end']:#x}"
             assert c is not None, f"{cw}: missing"
+            if memmap_off_dump(t, tc["start"]):
+                # every struct page past the altmap's reserve is on the device: unreadable
+                assert c["pages"] == 0 and c["unreadable"] == sum(r["pfn_len"] for r in tp["ranges"]) \
+                    and c["unreadable"] + c["altmap_skipped"] == tc["end"] - tc["start"], \
+                    f"{cw}: memmap on the device: {c['pages']} read, {c['unreadable']} unreadable"
+                continue
             assert c["histogram"] == tc["histogram"], \
                 f"{cw}: histogram {c['histogram']} != truth {tc['histogram']}"
             assert c["pages"] + c["unreadable"] == tc["end"] - tc["start"]
             assert c["unreadable"] == tc["invalid"] == 0
             assert c["tails"] == tc["tails"], f"{cw}: tails {c['tails']} != {tc['tails']}"
+            if tc.get("idle_at_zero_skipped"):
+                # device-private pages: the guest kernel does not classify them, it counts
+                # the allocated ones (refcount != 0); the front ends list those as non-idle
+                assert c["nonidle_total"] == tc["zero_idle_allocated"], \
+                    f"{cw}: non-idle {c['nonidle_total']} != allocated {tc['zero_idle_allocated']}"
+                continue
             assert c["nonidle_total"] == tc["nonidle_total"], f"{cw}: non-idle total"
             assert not tc["nonidle_truncated"]
             key = lambda x: (x["pfn"], x["refcount"], x["mapcount_raw"], hexint(x["mapping"]),
@@ -150,11 +199,37 @@ def check_pgmaps(label, d, t, census=True):
 # front end's outputs are reached through doc(name) -> dict (a -j document) and
 # text(name) -> str, whatever the front end's own way of running commands.
 
+def memmap_off_dump(t, pfn):
+    """pfn's struct page is not in the sample's kdump: its pgmap has a valid altmap (namespace
+    --map=dev: memmap_init_zone_device() initialises struct pages the altmap allocated on the
+    device) and the capture kernel dumps System RAM only (the fsdax-mapdev sample).  The front
+    ends say so in one line instead of reading the page (docs/reliability.md)."""
+    g = pgmap_of(t, pfn)
+    return bool(g and g.get("altmap_valid"))
+
+
+def display_bytes(s):
+    """The bytes a name's display form stands for (docs/json-schema.md "Strings from the dump":
+    '\\\\' is a backslash, '\\xNN' the byte NN), decoded here as a reader of the output would."""
+    return re.sub(rb"\\(\\|x[0-9a-f]{2})",
+                  lambda m: b"\\" if m[1] == b"\\" else bytes([int(m[1][1:], 16)]), s.encode())
+
+
+def file_name(t, f):
+    """The name bytes of truth's file record f: the scenario's own record of them (name_hex,
+    hostile-names, whose truth names the files /proc/self/fd/N), else the path's last part."""
+    for mp in t["construction"]["mappings"]:
+        if mp["path"] == f["path"] and "name_hex" in mp:
+            return bytes.fromhex(mp["name_hex"])
+    return os.path.basename(f["path"]).encode()
+
+
 def named_pfns(t):
-    """The valid named pages of truth, each pfn once, in truth's order."""
+    """The valid named pages of truth the dump holds (memmap_off_dump), each pfn once, in
+    truth's order."""
     out = []
     for p in t["kernel"]["pages"]["pages"]:
-        if p.get("valid") and p["pfn"] not in out:
+        if p.get("valid") and p["pfn"] not in out and not memmap_off_dump(t, p["pfn"]):
             out.append(p["pfn"])
     return out
 
@@ -167,9 +242,10 @@ def pgmap_of(t, pfn):
 
 
 def truth_pages(t):
+    """The valid named pages the dump holds (memmap_off_dump), by pfn."""
     out = {}
     for p in t["kernel"]["pages"]["pages"]:
-        if p.get("valid"):
+        if p.get("valid") and not memmap_off_dump(t, p["pfn"]):
             out.setdefault(p["pfn"], p)
     return out
 
@@ -222,6 +298,8 @@ def check_daxpage_text(label, text, t):
     files = {hexint(f["mapping"]): f for f in t["kernel"]["files"]}
     for pin in t["construction"].get("pins", []):
         pfn = hexint(pin["pfn"])
+        if memmap_off_dump(t, pfn):
+            continue
         p = pages[pfn]
         head = by_addr.get(hexint(p["compound_head"]), p) if p["tail"] else p
         index = head["index"] + (pfn - head["pfn"]) if p["tail"] else p["index"]
@@ -231,9 +309,9 @@ def check_daxpage_text(label, text, t):
         assert want in txt.splitlines(), f"{label} daxpage {pfn:#x}: no line {want!r} in {txt[:300]}"
         f = files.get(hexint(head["mapping"]))
         if f and not f["path"].startswith("/dev/"):
-            name = os.path.basename(f["path"])
-            assert re.search(rf'^aops:\S+ ino:{f["ino"]:x} dentry name:"{re.escape(name)}"$', txt,
-                             re.M), f"{label} daxpage {pfn:#x}: aops/ino/dentry line: {txt[:400]}"
+            m = re.search(rf'^aops:\S+ ino:{f["ino"]:x} dentry name:"(.*)"$', txt, re.M)
+            assert m and display_bytes(m[1]) == file_name(t, f), \
+                f"{label} daxpage {pfn:#x}: aops/ino/dentry line: {txt[:400]}"
         if p["tail"] or p["head"]:
             assert re.search(rf"^head:{hexint(head['page']):x} order:{p['order']} ", txt, re.M), \
                 f"{label} daxpage {pfn:#x}: head line"
@@ -361,7 +439,7 @@ def expected_findings(t):
     pages = truth_pages(t)
     for c in t["kernel"]["census"]:
         for n in c["nonidle"]:
-            if n["tail"]:
+            if n["tail"] or memmap_off_dump(t, n["pfn"]):
                 continue
             # above the census's idle refcount; from 6.15 every mapping holds a reference, for
             # fsdax and device-dax alike ("device/dax: properly refcount device dax pages when
@@ -501,6 +579,8 @@ def check_daxcheck(label, d, text, t, modules, load_hint="mod -S"):
     holder = t["construction"].get("holder_pid")
     # CHK-G1: every pin is found in the pipes of the task that made it, once per count
     for pin in pins:
+        if memmap_off_dump(t, hexint(pin["pfn"])):
+            continue
         head = head_pfn(t, hexint(pin["pfn"]))
         f = [x for x in findings if x["check"] == "CHK-G1" and x["pfn"] == head]
         assert len(f) == 1, f"{label}: no CHK-G1 for pin {pin}"

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 
 from harness import TOP, hexint, per_sample, run
+from frontend_truth import memmap_off_dump
 from test_crash_ext import build
 from test_drgn import run_drgn
 from test_open import CRASH_SUITE, TOOLCHROOT
@@ -67,7 +68,11 @@ def parity_commands(t):
     for i, p in enumerate(k["pgmaps"]):
         first = hexint(p["ranges"][0]["start"]) >> 12
         c += [(f"pgmap{i}.json", ["pgmap", "-j", p["address"]]),
-              (f"pgmap{i}_pfn.json", ["pgmap", "-p", "-j", f"{first + 3:x}"]),
+              (f"pgmap{i}_pfn.json", ["pgmap", "-p", "-j", f"{first + 3:x}"])]
+        if memmap_off_dump(t, first):
+            c += [(f"daxpage_first{i}.err", ["daxpage", f"{first:x}"])]
+            continue
+        c += [
               # the first page of each range: a compound head on devdax; and a tail
               (f"daxpage_first{i}.json", ["daxpage", "-j", f"{first:x}"]),
               (f"daxpage_first{i}.txt", ["daxpage", f"{first:x}"]),
@@ -81,6 +86,10 @@ def parity_commands(t):
         if not p.get("valid"):
             continue
         pfn = p["pfn"]
+        if memmap_off_dump(t, pfn):
+            # struct page on the device (map=dev): both answer in the same one error line
+            c += [(f"daxpage{pfn:x}.err", ["daxpage", f"{pfn:x}"])]
+            continue
         c += [(f"daxpage{pfn:x}.json", ["daxpage", "-j", f"{pfn:x}"]),
               (f"daxpage{pfn:x}.txt", ["daxpage", f"{pfn:x}"]),
               (f"daxpage{pfn:x}_addr.txt", ["daxpage", f"{hexint(p['page']):x}"])]
@@ -236,6 +245,13 @@ def test_json_and_text_equal_the_crash_extension(s):
             dres = d[name]
             where = f"{dump} `{' '.join(argv)}`"
             assert ctext, f"{where}: no crash output"
+            if name.endswith(".err"):
+                # a one-line refusal: crash writes it to the command's output, drgn to stderr
+                assert dres["rc"] == 1 and ctext == dres["err"], \
+                    f"{where}: refusals differ:\n--- crash\n{ctext[:600]}\n--- drgn\n{dres['err'][:600]}"
+                total += 1
+                identical += 1
+                continue
             assert dres["rc"] == 0, f"{where}: drgn exit {dres['rc']}: {dres['err'][-300:]}"
             if name.endswith(".json"):
                 cj, dj = json.loads(ctext), json.loads(dres["out"])

@@ -267,6 +267,7 @@ static void check_pgmaps(struct ctx *c)
 {
 	struct dt_pgmap_set *pms = c->pms;
 	const struct dt_layout *l = c->l;
+	int private_censused = 0;
 	for (int i = 0; i < pms->n; i++) {
 		const struct dt_pgmap *pm = &pms->pm[i];
 		const struct dt_pref_raw *rr = &pm->ref;
@@ -309,8 +310,9 @@ static void check_pgmaps(struct ctx *c)
 					OBJ(f, "pgmap %llx (%s)", (unsigned long long)pm->addr,
 					    short_type(pm->type));
 					f->pgmap = pm->addr;
-					EVID(f, "true count %lld, expected %lld (%s)",
+					EVID(f, "true count %lld, expected %lld%s (%s)",
 					     (long long)rs->true_count, (long long)pm->expect.expected,
+					     pm->expect.expected_max > pm->expect.expected ? " or more" : "",
 					     pm->expect.rule);
 					headline(f, "pgmap reference count %s", pm->verdict);
 				}
@@ -328,6 +330,20 @@ static void check_pgmaps(struct ctx *c)
 			EVID(f, "ref %s, done.done %u, still in pgmap_array", dt_pref_mode_name(rs->mode),
 			     pm->done);
 			headline(f, "killed pgmap still registered");
+		}
+		/* H1: allocated device-private pages that no process maps (devmem.h) */
+		if (pm->devmem.census_read) {
+			private_censused++;
+			evaluated(c, "CHK-H1", 1, NULL);
+			if (pm->devmem.unmapped && (f = add(c, "CHK-H1", DT_SEV_WARNING))) {
+				OBJ(f, "pgmap %llx (%s)", (unsigned long long)pm->addr, short_type(pm->type));
+				f->pgmap = pm->addr;
+				EVID(f, "%llu of %llu allocated device pages are mapped by no process "
+				     "(_mapcount -1; first pfn %#llx)", (unsigned long long)pm->devmem.unmapped,
+				     (unsigned long long)pm->devmem.allocated,
+				     (unsigned long long)pm->devmem.first_unmapped_pfn);
+				headline(f, "device-private pages held by the driver alone");
+			}
 		}
 		/* M1: the registry maps exactly the ranges' pfns to this pgmap */
 		if (l->pgmap_array) {
@@ -379,6 +395,8 @@ static void check_pgmaps(struct ctx *c)
 		not_evaluated(c, "CHK-R4", "%s", why);
 		not_evaluated(c, "CHK-M1", "%s", why);
 	}
+	if (!private_censused)
+		not_evaluated(c, "CHK-H1", "no device-private pgmap with a memmap census (v6.1+)");
 }
 
 /* ------------------------------------------------------------------ memmap: Z1, P4, G1, P2 */
@@ -408,7 +426,7 @@ static int32_t folio_mapcount(struct ctx *c, const struct dt_page *p)
 	if (c->pg_head >= 0 && ((p->flags >> c->pg_head) & 1) &&
 	    dt_folio_read(c->t, c->l, p->addr, &fo) == 0 && fo.mapcount >= 0)
 		return fo.mapcount;
-	return p->mapcount_raw >= 0 ? p->mapcount_raw + 1 : 0;
+	return p->mapcount_raw >= 0 ? dt_add32(p->mapcount_raw, 1) : 0;
 }
 
 /* The first line of dump_page() (mm/debug.c) for a head or small page, as daxpage prints it
@@ -417,7 +435,7 @@ static int32_t folio_mapcount(struct ctx *c, const struct dt_page *p)
 static void dump_page_line(struct ctx *c, struct dt_finding *f, const struct dt_page *p)
 {
 	struct dt_page_info *pi = malloc(sizeof(*pi));
-	int32_t mapcount = p->mapcount_raw + 1;
+	int32_t mapcount = dt_add32(p->mapcount_raw, 1);
 	if (pi && dt_page_describe(c->t, c->l, p->pfn, pi) == 0)
 		mapcount = pi->mapcount;
 	free(pi);
@@ -484,7 +502,7 @@ static void page_checks(struct ctx *c, const struct dt_pgmap *pm, const struct d
 		headline(f, "FS_DAX page at refcount %d", p->refcount);
 	}
 	/* G1: held beyond its mappings: refcount - idle - (6.15+) folio_mapcount() */
-	int extra = p->refcount - idle - mapped;
+	int extra = dt_add32(dt_add32(p->refcount, -idle), -mapped);	/* wraps as atomic_t */
 	if ((pm->type == DT_MT_FS_DAX || pm->type == DT_MT_GENERIC) && extra > 0 &&
 	    c->nbusy < DT_BUSY_MAX) {
 		struct busy *bz = &c->busy[c->nbusy++];
@@ -504,7 +522,7 @@ static void page_checks(struct ctx *c, const struct dt_pgmap *pm, const struct d
 			     extra / DT_GUP_PIN_COUNTING_BIAS == 1 ? "" : "s", DT_GUP_PIN_COUNTING_BIAS,
 			     extra % DT_GUP_PIN_COUNTING_BIAS,
 			     extra % DT_GUP_PIN_COUNTING_BIAS == 1 ? "" : "s",
-			     l->refmodel == DT_RM_6_15 ? mapped : p->mapcount_raw + 1,
+			     l->refmodel == DT_RM_6_15 ? mapped : dt_add32(p->mapcount_raw, 1),
 			     (unsigned long long)p->mapping, (unsigned long long)p->index);
 			if (pm->vmemmap_shift && pm->type == DT_MT_GENERIC) {
 				size_t n = strlen(f->evidence);
@@ -568,16 +586,23 @@ static void memmap_checks(struct ctx *c)
 		/* the caps of P4, G1 and P2 findings are per pgmap */
 		c->page_findings[0] = c->page_findings[1] = c->page_findings[2] = 0;
 		for (int r = 0; r < pm->nr_range && r < DT_MAX_RANGES; r++) {
+			uint64_t run = 0;	/* unreadable pfns in a row: bounded as a census */
 			/* altmap-reserved pfns at the start of range 0 hold the memmap: skipped */
 			for (uint64_t pfn = pm->pfn_first[r]; pfn < pm->pfn_end[r];) {
 				uint64_t n = pm->pfn_end[r] - pfn, a;
+				if (run >= DT_MEMMAP_UNREADABLE_RUN) {
+					unreadable += n;
+					break;
+				}
 				if (n > DT_MEMMAP_CHUNK)
 					n = DT_MEMMAP_CHUNK;
 				if (dt_pfn_to_page(c->t, l, pfn, &a) || dt_read(c->t, a, buf, ps * n)) {
 					unreadable += n;
+					run += n;
 					pfn += n;
 					continue;
 				}
+				run = 0;
 				for (uint64_t k = 0; k < n; k++) {
 					struct dt_page p;
 					dt_page_decode(l, buf + k * ps, pfn + k, a + k * ps, &p);

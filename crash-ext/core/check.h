@@ -43,7 +43,7 @@ const char *dt_severity_name(enum dt_severity s);
 
 struct dt_finding_task {
 	int pid;
-	char comm[17];
+	char comm[DT_COMM_BUF];	/* escaped (escape.h) */
 	char state;
 	uint64_t task;
 	char frame[64];		/* the layout-breaking frame, or the wait it is in */
@@ -51,7 +51,7 @@ struct dt_finding_task {
 
 struct dt_finding_holder {
 	int pid, fd, slot;
-	char comm[17];
+	char comm[DT_COMM_BUF];	/* escaped (escape.h) */
 	uint64_t pipe, page;	/* page: the one in the pipe buffer (a tail of a compound page) */
 	char ops[64];
 };

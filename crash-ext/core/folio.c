@@ -84,7 +84,7 @@ int dt_folio_read(const struct dt_target *t, const struct dt_layout *l, uint64_t
 		return -1;
 	f->order = ord;
 	if (l->fo_entire >= 0 && dt_read_u32(t, head + (uint64_t)l->fo_entire, &v) == 0) {
-		f->entire_mapcount = (int32_t)v + 1;
+		f->entire_mapcount = dt_add32((int32_t)v, 1);
 		f->entire_known = 1;
 	}
 	if (l->fo_pincount >= 0 && dt_read_u32(t, head + (uint64_t)l->fo_pincount, &v) == 0) {
@@ -92,6 +92,6 @@ int dt_folio_read(const struct dt_target *t, const struct dt_layout *l, uint64_t
 		f->pin_known = 1;
 	}
 	if (l->fo_large_mapcount >= 0 && dt_read_u32(t, head + (uint64_t)l->fo_large_mapcount, &v) == 0)
-		f->mapcount = (int32_t)v + 1;
+		f->mapcount = dt_add32((int32_t)v, 1);
 	return 0;
 }

@@ -4,7 +4,10 @@
 #include <string.h>
 #include "mapping.h"
 
-#define MAX_LEAVES (1u << 20)
+/* Leaves and nodes a mapping walk collects: 8 M leaves (32 GiB of a file in 4 KiB entries, 256
+ * MiB of dt_slot_rec) and the 2^18 nodes they need; beyond, the walk stops and says so. */
+#define MAX_LEAVES (1u << 23)
+#define MAX_NODES (1u << 18)
 
 static int collect_cb(void *arg, uint64_t index, uint64_t nr, uint64_t raw, enum dt_slot kind,
 		      uint64_t node, int slot)
@@ -44,9 +47,16 @@ int dt_mapping_load(const struct dt_target *t, const struct dt_layout *l, uint64
 		dt_read(t, m->host + (uint64_t)l->i_mode, &mode, 2);
 		m->i_mode = mode;
 	}
-	struct dt_walk_limits lim = { .max_nodes = 1u << 16, .max_depth = 12 };
+	struct dt_walk_limits lim = { .max_nodes = MAX_NODES, .max_depth = 12 };
 	if (dt_tree_walk(t, l, l->tree, m->i_pages, &lim, collect_cb, m, &m->walk))
 		m->walk_failed = 1;
+	if (m->walk.stopped && m->nr >= (int)MAX_LEAVES) {
+		/* the leaf cap, not the end of the tree: say so rather than show a short mapping */
+		if (!m->walk.errors++)
+			snprintf(m->walk.error, sizeof(m->walk.error),
+				 "stopped after %d leaves (the walk's cap); the rest is not shown", m->nr);
+	}
+	m->win = calloc(1, sizeof(*m->win));	/* NULL: entries read their struct pages alone */
 	return 0;
 }
 
@@ -55,6 +65,8 @@ void dt_mapping_free(struct dt_mapping *m)
 	free(m->slots);
 	m->slots = NULL;
 	m->nr = m->cap = 0;
+	free(m->win);
+	m->win = NULL;
 }
 
 /* addr is an address_space if its host inode points back to it */
@@ -130,7 +142,7 @@ void dt_era_choose(const struct dt_layout *l, const struct dt_pgmap_set *pms,
 			continue;
 		int score = 0, real = 0, cons = 0;
 		for (int k = 0; k < nmaps; k++)
-			for (int j = 0; j < maps[k]->nr; j++) {
+			for (int j = 0; j < maps[k]->nr && j < DT_ERA_SAMPLE; j++) {
 				struct dt_entry e;
 				if (dt_entry_decode(era, maps[k]->slots[j].raw, &e))
 					continue;
@@ -169,6 +181,37 @@ void dt_era_choose(const struct dt_layout *l, const struct dt_pgmap_set *pms,
 			 l->era->id, best_cons, best_real);
 }
 
+/* One struct page of an entry: busy count, and the forward association (CHK-P1). */
+static void assoc_page(const struct dt_layout *l, const struct dt_mapping *m,
+		       const struct dt_slot_rec *s, struct dt_map_entry *out, const struct dt_page *pg,
+		       uint64_t i, uint64_t *mism, uint64_t *shared, dt_page_cb pcb, void *parg)
+{
+	int idle = dt_idle_refcount(l->refmodel, out->pgmap ? out->pgmap->type : DT_MT_FS_DAX,
+				    pg->tail);
+	if (pg->refcount != idle) {
+		out->busy++;
+		if (pcb)
+			pcb(parg, out, pg, idle);
+	}
+	if (pg->mapping == m->mapping && pg->index == s->index + i)
+		return;
+	/* a tail of the folio the entry's first page heads: from v6.15 ("fs/dax: properly
+	 * refcount fs dax pages", 38607c62b34b) a PMD entry is one folio and only its head
+	 * carries mapping/index (kernel-facts CHK-P1) */
+	if (pg->tail && out->page_ok && pg->head == out->page)
+		return;
+	/* shared (reflinked): mapping PAGE_MAPPING_DAX_COW / _SHARED (0x1, v6.0-v6.14) with the
+	 * share count in index; from "fs/dax: remove PAGE_MAPPING_DAX_SHARED mapping flag"
+	 * (v6.15) mapping NULL and folio->share (same word) > 0 */
+	if ((pg->mapping == DT_PAGE_MAPPING_DAX_COW ||
+	     (pg->mapping == 0 && l->refmodel == DT_RM_6_15)) && pg->index >= 1) {
+		(*shared)++;
+		return;
+	}
+	if (!(*mism)++)
+		out->assoc_bad_pfn = pg->pfn;
+}
+
 void dt_entry_analyse(const struct dt_target *t, const struct dt_layout *l,
 		      const struct dt_pgmap_set *pms, const struct dt_mapping *m,
 		      const struct dt_era *era, const struct dt_slot_rec *s,
@@ -185,7 +228,13 @@ void dt_entry_analyse(const struct dt_target *t, const struct dt_layout *l,
 	out->pfn = out->e.payload;
 	out->pgmap = pms ? dt_pgmap_of_pfn(pms, out->pfn) : NULL;
 	struct dt_page p;
-	if (dt_page_read(t, l, out->pfn, &p) == 0) {
+	const unsigned char *pb = NULL;
+	uint64_t pa = 0;
+	if (m->win)
+		pb = dt_memmap_window_get(t, l, m->win, out->pfn, &pa);
+	if (pb)
+		dt_page_decode(l, pb, out->pfn, pa, &p);
+	if (pb || (!m->win && dt_page_read(t, l, out->pfn, &p) == 0)) {
 		out->page_ok = 1;
 		out->page = p.addr;
 		out->refcount = p.refcount;
@@ -200,10 +249,25 @@ void dt_entry_analyse(const struct dt_target *t, const struct dt_layout *l,
 	if (n > (1u << 18))
 		n = 1u << 18;
 	size_t ps = (size_t)l->page_size;
-	unsigned char *buf = malloc(ps * DT_MEMMAP_CHUNK);
+	uint64_t mism = 0, shared = 0;
+	unsigned char *buf = NULL;
+	if (m->win && n * ps <= DT_MEMMAP_WINDOW) {
+		/* small entries (4 KiB ones: most of a big mapping) through the window */
+		for (uint64_t i = 0; i < n; i++) {
+			const unsigned char *b = dt_memmap_window_get(t, l, m->win, out->pfn + i, &pa);
+			if (!b) {
+				out->unreadable++;
+				continue;
+			}
+			struct dt_page pg;
+			dt_page_decode(l, b, out->pfn + i, pa, &pg);
+			assoc_page(l, m, s, out, &pg, i, &mism, &shared, pcb, parg);
+		}
+		goto verdict;
+	}
+	buf = malloc(ps * DT_MEMMAP_CHUNK);
 	if (!buf)
 		return;
-	uint64_t mism = 0, shared = 0;
 	for (uint64_t i = 0; i < n; i += DT_MEMMAP_CHUNK) {
 		uint64_t k = n - i < DT_MEMMAP_CHUNK ? n - i : DT_MEMMAP_CHUNK, a;
 		if (dt_pfn_to_page(t, l, out->pfn + i, &a) || dt_read(t, a, buf, ps * k)) {
@@ -213,32 +277,10 @@ void dt_entry_analyse(const struct dt_target *t, const struct dt_layout *l,
 		for (uint64_t j = 0; j < k; j++) {
 			struct dt_page pg;
 			dt_page_decode(l, buf + j * ps, out->pfn + i + j, a + j * ps, &pg);
-			int idle = dt_idle_refcount(l->refmodel, out->pgmap ? out->pgmap->type
-									   : DT_MT_FS_DAX, pg.tail);
-			if (pg.refcount != idle) {
-				out->busy++;
-				if (pcb)
-					pcb(parg, out, &pg, idle);
-			}
-			if (pg.mapping == m->mapping && pg.index == s->index + i + j)
-				continue;
-			/* a tail of the folio the entry's first page heads: from v6.15 ("fs/dax:
-			 * properly refcount fs dax pages", 38607c62b34b) a PMD entry is one folio
-			 * and only its head carries mapping/index (kernel-facts CHK-P1) */
-			if (pg.tail && out->page_ok && pg.head == out->page)
-				continue;
-			/* shared (reflinked): mapping PAGE_MAPPING_DAX_COW / _SHARED (0x1, v6.0-v6.14)
-			 * with the share count in index; from "fs/dax: remove PAGE_MAPPING_DAX_SHARED
-			 * mapping flag" (v6.15) mapping NULL and folio->share (same word) > 0 */
-			if ((pg.mapping == DT_PAGE_MAPPING_DAX_COW ||
-			     (pg.mapping == 0 && l->refmodel == DT_RM_6_15)) && pg.index >= 1) {
-				shared++;
-				continue;
-			}
-			if (!mism++)
-				out->assoc_bad_pfn = pg.pfn;
+			assoc_page(l, m, s, out, &pg, i + j, &mism, &shared, pcb, parg);
 		}
 	}
+verdict:
 	free(buf);
 	if (out->unreadable == n)
 		out->assoc = "unreadable";
@@ -263,7 +305,16 @@ int dt_for_each_dax_inode(const struct dt_target *t, const struct dt_layout *l,
 		snprintf(err, errlen, "super_blocks list not readable");
 		return -1;
 	}
+	uint64_t sb_mark = head;	/* Brent's cycle detection, as for s_inodes below */
+	int sb_lap = 1, sb_steps = 0;
 	for (int nsb = 0; pos != head; nsb++) {
+		if (pos == sb_mark) {
+			snprintf(err, errlen, "super_blocks list: cycle at %#llx that misses the head",
+				 (unsigned long long)pos);
+			return -1;
+		}
+		if (++sb_steps == sb_lap)
+			sb_mark = pos, sb_lap *= 2, sb_steps = 0;
 		if (nsb > 4096 || !dt_kptr_ok(pos, 8)) {
 			snprintf(err, errlen, "super_blocks list broken or too long at %#llx",
 				 (unsigned long long)pos);
@@ -271,8 +322,21 @@ int dt_for_each_dax_inode(const struct dt_target *t, const struct dt_layout *l,
 		}
 		uint64_t sb = pos - (uint64_t)l->sb_list;
 		uint64_t ih = sb + (uint64_t)l->sb_inodes, ip;
+		/* Brent's cycle detection: a list corrupted into a loop that misses its head is
+		 * found within twice the loop's length, not after the 4M-element cap */
+		uint64_t mark = ih;
+		int lap = 1, steps = 0;
 		if (dt_read_u64(t, ih, &ip) == 0) {
 			for (int ni = 0; ip != ih; ni++) {
+				if (ip == mark) {
+					if (!broken++)
+						snprintf(err, errlen, "s_inodes list of sb %#llx: cycle at "
+							 "%#llx that misses the list head",
+							 (unsigned long long)sb, (unsigned long long)ip);
+					break;
+				}
+				if (++steps == lap)
+					mark = ip, lap *= 2, steps = 0;
 				if (ni > (1 << 22) || !dt_kptr_ok(ip, 8)) {
 					if (!broken++)
 						snprintf(err, errlen, "s_inodes list of sb %#llx broken",

@@ -27,6 +27,7 @@ struct dt_mapping {
 	struct dt_slot_rec *slots;
 	struct dt_walk_stats walk;
 	int walk_failed;
+	struct dt_memmap_window *win;	/* struct pages of the entries, a vmemmap page at a time */
 };
 
 /* Read an address_space and collect its leaves (bounded). 0 or -1 with err. */
@@ -38,6 +39,11 @@ void dt_mapping_free(struct dt_mapping *m);
 int dt_resolve_mapping(const struct dt_target *t, const struct dt_layout *l, uint64_t addr,
 		       uint64_t *mapping, const char **kind);
 
+/* Choose the era by consistency among eras of the layout's container (or keep forced), from
+ * the first DT_ERA_SAMPLE leaves of each mapping: thousands of entries are evidence enough, and
+ * a mapping of millions would otherwise be decoded once per era before it is shown (the drgn
+ * front end samples the same leaves: drgn/daxtriage/mapping.py ERA_SAMPLE). */
+#define DT_ERA_SAMPLE 4096
 /* Choose the era by consistency among eras of the layout's container (or keep forced). */
 struct dt_era_choice {
 	const struct dt_era *era;

@@ -49,6 +49,28 @@ int dt_page_read(const struct dt_target *t, const struct dt_layout *l, uint64_t 
 	return 0;
 }
 
+const unsigned char *dt_memmap_window_get(const struct dt_target *t, const struct dt_layout *l,
+					  struct dt_memmap_window *w, uint64_t pfn,
+					  uint64_t *addr)
+{
+	size_t ps = (size_t)l->page_size;
+	if (ps == 0 || ps > sizeof(w->one) || dt_pfn_to_page(t, l, pfn, addr))
+		return NULL;
+	uint64_t win = *addr & ~(uint64_t)(DT_MEMMAP_WINDOW - 1), off = *addr - win;
+	if (off + ps <= DT_MEMMAP_WINDOW) {
+		if (!w->state || w->addr != win) {
+			w->addr = win;
+			w->reads++;
+			w->state = dt_read(t, win, w->buf, DT_MEMMAP_WINDOW) == 0 ? 1 : -1;
+		}
+		if (w->state == 1)
+			return w->buf + off;
+	}
+	/* straddles two vmemmap pages, or its page did not read as a whole */
+	w->reads++;
+	return dt_read(t, *addr, w->one, ps) == 0 ? w->one : NULL;
+}
+
 static void hist_add(struct dt_census *c, int32_t rc)
 {
 	int i;
@@ -84,16 +106,24 @@ int dt_census_range(const struct dt_target *t, const struct dt_layout *l,
 		return -1;
 	uint64_t skip_to = pm && pm->nr_range > 0 ? pm->pfn_first[0] : start;
 	int stop = 0;
+	uint64_t run = 0;	/* unreadable pfns in a row */
 	for (uint64_t pfn = start; pfn < end && !stop;) {
 		uint64_t n = end - pfn < DT_MEMMAP_CHUNK ? end - pfn : DT_MEMMAP_CHUNK;
 		uint64_t a;
-		/* altmap-reserved pfns at the start of range 0 hold the memmap itself */
+		/* altmap-reserved pfns at the start of range 0 hold the memmap itself: skipped in
+		 * one step (the offset is the dump's word, maybe corrupted into 2^60) */
 		if (pm && pm->altmap_valid && pfn < skip_to && pfn >= (pm->start[0] >> 12)) {
-			uint64_t k = skip_to - pfn < n ? skip_to - pfn : n;
+			uint64_t k = (skip_to < end ? skip_to : end) - pfn;
 			c->altmap_skipped += k;
 			pfn += k;
 			continue;
 		}
+		if (run >= DT_MEMMAP_UNREADABLE_RUN) {
+			c->unread_from = pfn;
+			c->unreadable += end - pfn;
+			break;
+		}
+		uint64_t unreadable_before = c->unreadable;
 		if (pm && pm->altmap_valid && pfn < skip_to && pfn + n > skip_to)
 			n = skip_to - pfn;
 		if (dt_pfn_to_page(t, l, pfn, &a)) {
@@ -101,6 +131,7 @@ int dt_census_range(const struct dt_target *t, const struct dt_layout *l,
 			if (!c->unreadable_why[0])
 				snprintf(c->unreadable_why, sizeof(c->unreadable_why),
 					 "no struct page address for pfn %#llx", (unsigned long long)pfn);
+			run += n;
 			pfn += n;
 			continue;
 		}
@@ -144,6 +175,7 @@ int dt_census_range(const struct dt_target *t, const struct dt_layout *l,
 					stop = 1;
 			}
 		}
+		run = c->unreadable - unreadable_before == n ? run + n : 0;
 		pfn += n;
 	}
 	free(buf);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "oops.h"
+#include "escape.h"
 
 void dt_oops_init(struct dt_oops *o)
 {
@@ -56,13 +57,16 @@ void dt_oops_line(struct dt_oops *o, const char *line)
 	}
 	while (*line == ' ')
 		line++;
-	if (!strncmp(line, "Kernel panic - not syncing:", 27) && !o->panic[0])
+	if (!strncmp(line, "Kernel panic - not syncing:", 27) && !o->panic[0]) {
 		copy_line(o->panic, sizeof(o->panic), line);
+		dt_escape_inplace(o->panic, sizeof(o->panic));	/* log text: display form */
+	}
 	if (!o->found) {
 		if (!strncmp(line, "BUG: kernel NULL pointer dereference", 36) ||
 		    !strncmp(line, "BUG: unable to handle", 21)) {
 			o->found = 1;
 			copy_line(o->bug, sizeof(o->bug), line);
+			dt_escape_inplace(o->bug, sizeof(o->bug));
 			o->null_deref = strstr(line, "NULL pointer") != NULL;
 			if (hex_after(line, "address:", &v) || hex_after(line, " at ", &v)) {
 				o->address = v;
@@ -71,6 +75,7 @@ void dt_oops_line(struct dt_oops *o, const char *line)
 		} else if (!strncmp(line, "Oops:", 5)) {
 			o->found = 1;
 			copy_line(o->bug, sizeof(o->bug), line);
+			dt_escape_inplace(o->bug, sizeof(o->bug));
 		}
 		return;
 	}
@@ -83,10 +88,11 @@ void dt_oops_line(struct dt_oops *o, const char *line)
 		if (c) {
 			c += 7;
 			size_t n = strcspn(c, " \r\n");
-			if (n > sizeof(o->comm) - 1)
-				n = sizeof(o->comm) - 1;
+			if (n > 16)	/* TASK_COMM_LEN */
+				n = 16;
 			memcpy(o->comm, c, n);
 			o->comm[n] = 0;
+			dt_escape_inplace(o->comm, sizeof(o->comm));	/* a comm: any bytes */
 		}
 	} else if (!o->rip[0] && (!strncmp(line, "RIP: 0010:", 10) || !strncmp(line, "IP: ", 4))) {
 		/* "IP: sym+off/len" is the pre-4.17 show_fault_oops() line (seed 000) */
@@ -96,6 +102,8 @@ void dt_oops_line(struct dt_oops *o, const char *line)
 			n = sizeof(o->func) - 1;
 		memcpy(o->func, o->rip, n);
 		o->func[n] = 0;
+		dt_escape_inplace(o->rip, sizeof(o->rip));
+		dt_escape_inplace(o->func, sizeof(o->func));
 	} else if (!o->have_address && hex_after(line, "CR2:", &v)) {
 		o->address = v;
 		o->have_address = 1;

@@ -11,6 +11,7 @@
 #define DT_OOPS_H
 
 #include <stdint.h>
+#include "escape.h"
 
 struct dt_oops {
 	int found;		/* a kernel oops report is in the log */
@@ -21,7 +22,7 @@ struct dt_oops {
 	char rip[128];		/* kernel "RIP: 0010:" symbol+off/len */
 	char func[96];		/* the function of rip */
 	int pid;		/* "CPU: N PID: P Comm: C" of the oopsing task; -1 if not seen */
-	char comm[17];
+	char comm[DT_COMM_BUF];	/* escaped (escape.h) */
 	char panic[160];	/* "Kernel panic - not syncing: ..." if any */
 	long lines;		/* log lines read */
 };

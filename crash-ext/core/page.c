@@ -113,21 +113,30 @@ static void describe_mapping(const struct dt_target *t, const struct dt_layout *
 	}
 	pi->mapping_kind = 1;
 	dt_read_u64(t, pi->host + (uint64_t)l->i_ino, &pi->ino);
+	dt_inode_dentry(t, l, pi->host, &pi->dentry, pi->dname, sizeof(pi->dname));
+}
+
+int dt_inode_dentry(const struct dt_target *t, const struct dt_layout *l, uint64_t inode,
+		    uint64_t *dentry, char *name, size_t len)
+{
+	*dentry = 0;
+	if (len)
+		name[0] = '\0';
 	long idn = dt_member_offset(t, "inode", "i_dentry"), alias = dt_member_offset(t, "dentry", "d_u");
 	/* d_alias heads the named union d_u (6.1); in the 7.2 sample the union is anonymous
 	 * (first release not verified) */
 	if (alias < 0)
 		alias = dt_member_offset(t, "dentry", "d_alias");
 	uint64_t first;
-	if (idn >= 0 && alias >= 0 && dt_read_u64(t, pi->host + (uint64_t)idn, &first) == 0 &&
-	    dt_kptr_ok(first, 8)) {
-		pi->dentry = first - (uint64_t)alias;	/* hlist_node d_alias in the d_u union */
-		uint64_t name;
-		if (l->d_name_name >= 0 &&
-		    dt_read_u64(t, pi->dentry + (uint64_t)l->d_name_name, &name) == 0 &&
-		    dt_kptr_ok(name, 1))
-			dt_read_str(t, name, pi->dname, sizeof(pi->dname));
-	}
+	if (idn < 0 || alias < 0 || !dt_kptr_ok(inode, 8) ||
+	    dt_read_u64(t, inode + (uint64_t)idn, &first) || !dt_kptr_ok(first, 8))
+		return -1;
+	*dentry = first - (uint64_t)alias;	/* hlist_node d_alias in the d_u union */
+	uint64_t p;
+	if (l->d_name_name >= 0 && dt_read_u64(t, *dentry + (uint64_t)l->d_name_name, &p) == 0 &&
+	    dt_kptr_ok(p, 1))
+		dt_read_str(t, p, name, len);
+	return 0;
 }
 
 int dt_page_describe(const struct dt_target *t, const struct dt_layout *l, uint64_t pfn,
@@ -155,7 +164,7 @@ int dt_page_describe(const struct dt_target *t, const struct dt_layout *l, uint6
 		    dt_read(t, pi->head, hb, (size_t)l->page_size) == 0)
 			dt_page_decode(l, hb, hpfn, pi->head, &pi->hp);
 	}
-	pi->mapcount = pi->p.mapcount_raw + 1;
+	pi->mapcount = dt_add32(pi->p.mapcount_raw, 1);
 	if (pi->compound) {
 		/* order, entire mapcount and pincount live in the head's tail pages (folio.h) */
 		struct dt_folio fo;

@@ -26,7 +26,7 @@ struct dt_page_info {
 	/* the mapping */
 	int mapping_kind;		/* 0 none, 1 file, 2 anon/DAX_COW marker, 3 unreadable, 4 no host */
 	uint64_t host, a_ops, ino, dentry;
-	char aops[96], dname[96];
+	char aops[96], dname[1024];	/* dname: up to NAME_MAX 255 bytes, escaped (escape.h) */
 	/* flags */
 	char flagstr[256];
 	int zone, node, zone_known, reserved;	/* reserved: PG_reserved set (-1 unknown) */
@@ -36,6 +36,10 @@ struct dt_page_info {
  * 64 - NODES_SHIFT - ZONES_WIDTH with SPARSEMEM_VMEMMAP (SECTIONS_WIDTH 0). */
 int dt_zone_shift(const struct dt_target *t, int *zone_shift, int *zone_bits, int *node_shift,
 		  long *zone_device);
+/* The first dentry of an inode (the i_dentry alias list) and its name in display form
+ * (escape.h; "" if unreadable; NAME_MAX 255 bytes need 1021); -1 if it has none. */
+int dt_inode_dentry(const struct dt_target *t, const struct dt_layout *l, uint64_t inode,
+		    uint64_t *dentry, char *name, size_t len);
 int dt_page_describe(const struct dt_target *t, const struct dt_layout *l, uint64_t pfn,
 		     struct dt_page_info *pi);
 /* pfn of a struct page address (linear vmemmap), 0 on success. */

@@ -6,6 +6,7 @@
 #include "tree.h"
 
 #define PAGE_SHIFT 12
+#define DT_PHYS_LIMIT (1ULL << 52)	/* MAX_PHYSMEM_BITS, 5-level paging */
 
 int dt_pgmap_read(const struct dt_target *t, const struct dt_layout *l, uint64_t addr,
 		  struct dt_pgmap *pm, char *err, size_t errlen)
@@ -105,6 +106,16 @@ int dt_pgmap_read(const struct dt_target *t, const struct dt_layout *l, uint64_t
 	}
 	int nr = pm->nr_range < DT_MAX_RANGES ? pm->nr_range : DT_MAX_RANGES;
 	for (int i = 0; i < nr; i++) {
+		/* A corrupt range would send the memmap census over up to 2^52 pfns: physical
+		 * addresses end below 2^MAX_PHYSMEM_BITS (52 with 5-level paging,
+		 * arch/x86/include/asm/sparsemem.h), and struct range's end is inclusive
+		 * (include/linux/range.h).  Refused as the drgn front end does (pgmap.py). */
+		if (pm->start[i] > pm->end[i] || pm->end[i] >= DT_PHYS_LIMIT) {
+			snprintf(err, errlen, "dev_pagemap %#llx range %d %#llx-%#llx is not a physical "
+				 "address range", (unsigned long long)addr, i,
+				 (unsigned long long)pm->start[i], (unsigned long long)pm->end[i]);
+			return -1;
+		}
 		pm->pfn_first[i] = (pm->start[i] >> PAGE_SHIFT) + (i == 0 ? pm->altmap_offset : 0);
 		pm->pfn_end[i] = (pm->end[i] + 1) >> PAGE_SHIFT;
 	}
@@ -130,6 +141,11 @@ int dt_pgmap_read(const struct dt_target *t, const struct dt_layout *l, uint64_t
 				  .nr_range = nr, .vmemmap_shift = pm->vmemmap_shift };
 	memcpy(in.pfn_first, pm->pfn_first, sizeof(in.pfn_first));
 	memcpy(in.pfn_end, pm->pfn_end, sizeof(in.pfn_end));
+	/* device-private: allocated pages; P2PDMA: the provider's pool (devmem.h) */
+	dt_devmem_read(t, l, pm, &pm->devmem);
+	in.allocated_pages = pm->devmem.allocated;
+	in.p2p_pool_known = pm->devmem.p2p_read;
+	in.p2p_pool_pages = (pm->devmem.pool_bytes - pm->devmem.pool_avail) >> PAGE_SHIFT;
 	dt_expected_pgmap_count(&in, &pm->expect);
 	pm->verdict = dt_count_verdict(&pm->expect, pm->ref_read && pm->ref_state.count_known,
 				       pm->ref_state.true_count);

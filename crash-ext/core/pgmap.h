@@ -8,6 +8,7 @@
 
 #include "percpu_ref.h"
 #include "refmodel.h"
+#include "devmem.h"
 
 #define DT_PGMAP_MAX 64
 #define DT_PGMAP_ALTMAP_VALID 1u	/* PGMAP_ALTMAP_VALID, include/linux/memremap.h (v5.3+) */
@@ -33,6 +34,7 @@ struct dt_pgmap {
 	char ref_error[120];
 	struct dt_pref_raw ref;
 	struct dt_pref_state ref_state;
+	struct dt_devmem devmem;	/* device-private census, P2PDMA provider and pool */
 	struct dt_expect expect;
 	const char *verdict;
 };

@@ -8,6 +8,8 @@
  *   5.3-5.16: pgmap->ref is a pointer: to &pgmap->internal_ref (device-dax ...): 1 + bulk as
  *     above; to the driver's own ref (pmem: the request queue's q_usage_counter, which also
  *     counts the queue's users): report only.
+ *   P2PDMA (6.1 drivers/pci/p2pdma.c pci_alloc_p2pmem): + one per outstanding allocation,
+ *     between 1 and the pages allocated from the provider's gen_pool when any are (devmem.h).
  *   killed (DEAD): expected 0; what remains blocks device removal.
  *   pfn_len(i) = (pfn_end - pfn_first) >> vmemmap_shift, where range 0 starts after the
  *   altmap-reserved pfns (mm/memremap.c, 6.1).
@@ -28,11 +30,14 @@ struct dt_model_in {
 	uint64_t pfn_first[DT_MAX_RANGES], pfn_end[DT_MAX_RANGES];	/* end exclusive */
 	unsigned vmemmap_shift;
 	uint64_t allocated_pages;	/* PRIVATE/COHERENT pages with refcount > 0 */
+	int p2p_pool_known;		/* P2PDMA: the provider's gen_pool was read */
+	uint64_t p2p_pool_pages;	/* P2PDMA: pages allocated from it */
 };
 
 struct dt_expect {
 	int applies;		/* the model gives a number for this era and type */
 	int64_t expected;
+	int64_t expected_max;	/* > expected: any count in [expected, expected_max] is ok */
 	int64_t bulk;		/* sum of pfn_len */
 	const char *rule;
 };

@@ -1,6 +1,8 @@
 /* target.c: checked accessors over struct dt_target. */
+#include <stdio.h>
 #include <string.h>
 #include "target.h"
+#include "escape.h"
 
 int dt_read(const struct dt_target *t, uint64_t addr, void *buf, size_t len)
 {
@@ -40,13 +42,17 @@ int dt_read_str(const struct dt_target *t, uint64_t addr, char *buf, size_t len)
 	/* Byte-wise so that a string ending just before an unreadable page still reads. */
 	for (size_t i = 0; i + 1 < len; i++) {
 		char c;
-		if (dt_read(t, addr + i, &c, 1))
-			return i ? 0 : -1;
+		if (dt_read(t, addr + i, &c, 1)) {
+			if (!i)
+				return -1;
+			break;
+		}
 		buf[i] = c;
 		buf[i + 1] = '\0';
 		if (!c)
-			return 0;
+			break;
 	}
+	dt_escape_inplace(buf, len);
 	return 0;
 }
 
@@ -68,7 +74,18 @@ const char *dt_symname(const struct dt_target *t, uint64_t addr, char *buf, size
 {
 	if (!addr || !t->symbol_name)
 		return NULL;
-	return t->symbol_name(t->ctx, addr, buf, len);
+	const char *s = t->symbol_name(t->ctx, addr, buf, len);
+	if (!s || !len)
+		return s;
+	/* module symbol names come from the dump's kallsyms: their display form (escape.h) */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\') {
+			if (s != buf)
+				snprintf(buf, len, "%s", s);
+			dt_escape_inplace(buf, len);
+			return buf;
+		}
+	return s;
 }
 
 long dt_member_offset(const struct dt_target *t, const char *type, const char *member)

@@ -43,7 +43,9 @@ int dt_read(const struct dt_target *t, uint64_t addr, void *buf, size_t len);
 int dt_read_u64(const struct dt_target *t, uint64_t addr, uint64_t *v);
 int dt_read_u32(const struct dt_target *t, uint64_t addr, uint32_t *v);
 int dt_read_u8(const struct dt_target *t, uint64_t addr, uint8_t *v);
-/* Read a NUL-terminated string of at most len-1 bytes; 0 on success. */
+/* Read a NUL-terminated string of at most len-1 bytes, escaped for display in place
+ * (escape.h: controls and invalid UTF-8 as \xNN, truncated to whole escapes); 0 on success.
+ * Every name the core reads from the dump comes through here. */
 int dt_read_str(const struct dt_target *t, uint64_t addr, char *buf, size_t len);
 int dt_symbol(const struct dt_target *t, const char *name, uint64_t *addr);
 int dt_enum(const struct dt_target *t, const char *name, long *v);
@@ -70,6 +72,14 @@ static inline uint32_t dt_get_u32(const void *buf, long off)
 static inline uint8_t dt_get_u8(const void *buf, long off)
 {
 	return ((const unsigned char *)buf)[off];
+}
+
+/* a + b on 32-bit kernel counters as the kernel computes them (atomic_t arithmetic wraps;
+ * the kernel builds with -fno-strict-overflow): _mapcount + 1 of a corrupted 0x7fffffff must
+ * not be undefined behaviour here */
+static inline int32_t dt_add32(int32_t a, int32_t b)
+{
+	return (int32_t)((uint32_t)a + (uint32_t)b);
 }
 
 /* A plausible kernel pointer (x86_64 / arm64 kernel half, aligned as asked). */

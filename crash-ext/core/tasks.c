@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tasks.h"
+#include "escape.h"
 #include "folio.h"
 
 /* S_IFMT / S_IFIFO (include/uapi/linux/stat.h) */
@@ -121,9 +122,7 @@ static int read_task(const struct dt_target *t, const struct dt_tlayout *tl, uin
 		out->tgid = (int)v;
 	dt_read(t, task + (uint64_t)tl->t_comm, out->comm, 16);
 	out->comm[16] = '\0';
-	for (int i = 0; i < 16; i++)
-		if (out->comm[i] && (out->comm[i] < 32 || out->comm[i] > 126))
-			out->comm[i] = '?';
+	dt_escape_inplace(out->comm, sizeof(out->comm));	/* a comm is whatever prctl() set */
 	if (tl->t_state >= 0 && dt_read_u32(t, task + (uint64_t)tl->t_state, &v) == 0) {
 		out->state_raw = v;
 		out->state = state_letter(v);
@@ -204,7 +203,7 @@ int dt_task_frames(const struct dt_target *t, const struct dt_tlayout *tl,
 		if (!is_text(w))
 			continue;
 		char name[128];
-		const char *s = t->symbol_name(t->ctx, w, name, sizeof(name));
+		const char *s = dt_symname(t, w, name, sizeof(name));	/* display form */
 		/* a return address is inside a function, never at its first byte */
 		if (!s || !strchr(s, '+'))
 			continue;

@@ -13,6 +13,7 @@
 #ifndef DT_TASKS_H
 #define DT_TASKS_H
 
+#include "escape.h"
 #include "layout.h"
 
 #define DT_TASKS_MAX 65536
@@ -39,7 +40,7 @@ struct dt_tlayout {
 struct dt_task {
 	uint64_t task;
 	int pid, tgid;
-	char comm[17];
+	char comm[DT_COMM_BUF];	/* escaped (escape.h) */
 	char state;		/* R S D T t I X Z ? */
 	uint32_t state_raw;
 	uint64_t stack, sp;
@@ -65,7 +66,7 @@ const char *dt_frames_match(const struct dt_frames *fr, const char *const *names
 /* A pipe buffer holding a page. */
 struct dt_pipe_ref {
 	int pid;
-	char comm[17];
+	char comm[DT_COMM_BUF];	/* escaped (escape.h) */
 	int fd;
 	uint64_t file, pipe, page;
 	uint64_t head;		/* the compound head asked for, when page is one of its tails */

@@ -59,12 +59,27 @@ const char *dt_slot_name(enum dt_slot s)
 	return s <= DT_SLOT_BAD ? n[s] : "?";
 }
 
-/* A small open-addressing set of visited node addresses. */
+/* A small open-addressing set of visited node addresses.  It starts small and doubles at half
+ * load (up to 2 * max_nodes): a walk of a small tree, the common case, then costs a 4 KiB
+ * table instead of one sized for the node cap (1 MiB per walk, per mapping). */
 struct seen {
 	uint64_t *v;
-	size_t cap;
+	size_t cap, n, max;
 };
 
+static void seen_put(uint64_t *v, size_t cap, uint64_t a)
+{
+	size_t h = (size_t)((a >> 6) * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+	while (v[h])
+		h = (h + 1) & (cap - 1);
+	v[h] = a;
+}
+
+/*
+ * 1 if a was already there, 0 if added, -1 if out of memory, -2 if the set is at half its
+ * largest size: unreadable nodes are remembered too but not counted in st->nodes, and a full
+ * table would make the probe loop above endless.
+ */
 static int seen_add(struct seen *s, uint64_t a)
 {
 	size_t h = (size_t)((a >> 6) * 0x9e3779b97f4a7c15ULL) & (s->cap - 1);
@@ -73,7 +88,23 @@ static int seen_add(struct seen *s, uint64_t a)
 			return 1;
 		h = (h + 1) & (s->cap - 1);
 	}
-	s->v[h] = a;
+	if (s->n >= s->max / 2)
+		return -2;
+	if (2 * (s->n + 1) > s->cap && s->cap < s->max) {
+		uint64_t *nv = calloc(2 * s->cap, sizeof(uint64_t));
+		if (!nv)
+			return -1;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				seen_put(nv, 2 * s->cap, s->v[i]);
+		free(s->v);
+		s->v = nv;
+		s->cap *= 2;
+		seen_put(s->v, s->cap, a);
+	} else {
+		s->v[h] = a;
+	}
+	s->n++;
 	return 0;
 }
 
@@ -179,8 +210,15 @@ static int walk_node(struct walk *w, uint64_t node, uint64_t parent, int poff, i
 		err(w, "bad node pointer %#llx under node %#llx", node, parent);
 		return 0;
 	}
-	if (seen_add(&w->seen, node)) {
-		err(w, "cycle: node %#llx reached twice (under %#llx)", node, parent);
+	int seen = seen_add(&w->seen, node);
+	if (seen) {
+		if (seen == -2)
+			err(w, "node cap reached at node %#llx (%llu nodes, readable or not)", node,
+			    w->seen.n);
+		else if (seen < 0)
+			err(w, "out of memory at node %#llx (under %#llx)", node, parent);
+		else
+			err(w, "cycle: node %#llx reached twice (under %#llx)", node, parent);
 		return 1;
 	}
 	unsigned char *b = w->buf + (size_t)depth * (size_t)l->n_size;
@@ -282,9 +320,10 @@ int dt_tree_walk(const struct dt_target *t, const struct dt_layout *l, enum dt_c
 		st->stopped = cb(arg, 0, 1, head, k, 0, 0) != 0;
 		return 0;
 	}
-	w.seen.cap = 1;
-	while (w.seen.cap < 2 * (size_t)w.lim.max_nodes)
-		w.seen.cap <<= 1;
+	w.seen.max = 1;
+	while (w.seen.max < 2 * (size_t)w.lim.max_nodes)
+		w.seen.max <<= 1;
+	w.seen.cap = w.seen.max < 512 ? w.seen.max : 512;
 	int top_shift = -1;
 	uint32_t height;
 	if (c == DT_CONT_RADIX && l->n_shift < 0 && l->root_height >= 0) {

@@ -229,10 +229,13 @@ static int f_read(void *ctx, uint64_t addr, enum dt_space sp, void *buf, size_t 
 {
 	struct fake *f = ctx;
 	(void)sp;
+	/* a read that wraps past 2^64 is in no region (and addr + len below would wrap) */
+	if (addr + len < addr)
+		return -1;
 	/* later regions win (synthetic overrides and holes) */
 	for (int i = f->nr - 1; i >= 0; i--) {
 		struct region *r = &f->r[i];
-		if (addr >= r->addr && addr + len <= r->addr + r->len) {
+		if (addr >= r->addr && len <= r->len && addr - r->addr <= r->len - len) {
 			if (!r->b)
 				return -1;
 			memcpy(buf, r->b + (addr - r->addr), len);

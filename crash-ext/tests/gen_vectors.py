@@ -15,7 +15,8 @@ import sys
 ROLES = {"pte": "DT_F_PTE", "dev": "DT_F_DEV", "map": "DT_F_MAP"}
 SECTIONS = {"schema", "about", "dax_entries", "dax_non_entries", "dax_flag_names",
             "xa_classify", "radix_classify", "percpu_ref", "percpu_ref_defaults",
-            "expected_pgmap_count", "idle_refcount", "json_escape", "json_document"}
+            "expected_pgmap_count", "idle_refcount", "json_escape", "json_document",
+            "display_escape"}
 
 
 def cstr(s):
@@ -139,8 +140,8 @@ def main(src, dst):
     rows = []
     for v in d["expected_pgmap_count"]:
         only(v, {"test", "model", "type", "dead", "pfn_first", "pfn_end", "vmemmap_shift",
-                 "allocated_pages", "applies", "expected", "bulk", "verdicts", "note"},
-             "expected_pgmap_count")
+                 "allocated_pages", "applies", "expected", "bulk", "verdicts", "note",
+                 "p2p_pool_pages", "expected_max"}, "expected_pgmap_count")
         if len(v["pfn_first"]) != len(v["pfn_end"]) or len(v["pfn_first"]) > 16:
             sys.exit(f"expected_pgmap_count {v['test']}: bad ranges")
         verdicts = v.get("verdicts", [])
@@ -153,7 +154,9 @@ def main(src, dst):
                     f"{{ {', '.join(h(x) for x in v['pfn_end'])} }}, {v['vmemmap_shift']}, "
                     f"{v['allocated_pages']}, {int(v['applies'])}, {int('expected' in v)}, "
                     f"{int('bulk' in v)}, {v.get('expected', 0)}LL, {v.get('bulk', 0)}LL, "
-                    f"{len(verdicts)}, {{ {vd} }}")
+                    f"{len(verdicts)}, {{ {vd} }}, {int(v.get('p2p_pool_pages') is not None)}, "
+                    f"{v.get('p2p_pool_pages') or 0}, {int('expected_max' in v)}, "
+                    f"{v.get('expected_max', 0)}LL")
     table(out, "vec_expect", "vec_expected_pgmap_count", rows)
 
     rows = []
@@ -168,6 +171,14 @@ def main(src, dst):
         b = bytes.fromhex(v["bytes"])
         rows.append(f"{cstr(b)}, {len(b)}, {cstr(v['json'])}")
     table(out, "vec_json_escape", "vec_json_escape", rows)
+
+    rows = []
+    for v in d["display_escape"]:
+        only(v, {"bytes", "cap", "text"}, "display_escape")
+        b = bytes.fromhex(v["bytes"])
+        cap = -1 if v["cap"] is None else v["cap"]
+        rows.append(f"{cstr(b)}, {len(b)}, {cap}, {cstr(v['text'])}")
+    table(out, "vec_display_escape", "vec_display_escape", rows)
 
     jd = d["json_document"]
     only(jd, {"note", "doc", "text"}, "json_document")

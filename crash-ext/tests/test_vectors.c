@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "entry.h"
+#include "escape.h"
 #include "json.h"
 #include "percpu_ref.h"
 #include "refmodel.h"
@@ -179,6 +180,8 @@ TEST(test_vectors_expected_pgmap_count)
 		}
 		in.vmemmap_shift = v->vmemmap_shift;
 		in.allocated_pages = v->allocated_pages;
+		in.p2p_pool_known = v->p2p_pool_known;
+		in.p2p_pool_pages = v->p2p_pool_pages;
 		VCHECK(in.model != DT_RM_UNKNOWN && in.type != DT_MT_UNKNOWN, "%s: model %s type %s "
 		       "unknown to the core", v->test, v->model, v->type);
 		dt_expected_pgmap_count(&in, &e);
@@ -186,6 +189,9 @@ TEST(test_vectors_expected_pgmap_count)
 		       e.applies);
 		VCHECK(!v->has_expected || e.expected == v->expected, "%s %s %s: expected %lld != %lld",
 		       v->test, v->model, v->type, (long long)e.expected, (long long)v->expected);
+		VCHECK(!v->has_expected_max || e.expected_max == v->expected_max,
+		       "%s %s %s: expected_max %lld != %lld", v->test, v->model, v->type,
+		       (long long)e.expected_max, (long long)v->expected_max);
 		VCHECK(!v->has_bulk || e.bulk == v->bulk, "%s %s %s: bulk %lld != %lld", v->test,
 		       v->model, v->type, (long long)e.bulk, (long long)v->bulk);
 		for (int k = 0; k < v->nr_verdicts; k++) {
@@ -221,6 +227,18 @@ TEST(test_vectors_json_escape)
 		fclose(f);
 		VCHECK(!strcmp(buf, v->json), "vector %d: %s != %s", i, buf, v->json);
 		free(buf);
+	}
+}
+
+TEST(test_vectors_display_escape)
+{
+	VCHECK(vec_nr_display_escape > 0, "no display_escape vectors");
+	for (int i = 0; i < vec_nr_display_escape; i++) {
+		const struct vec_display_escape *v = &vec_display_escape[i];
+		char buf[1024];
+		size_t cap = v->cap < 0 ? sizeof(buf) : (size_t)v->cap + 1;
+		dt_escape(v->bytes, v->len, buf, cap);
+		VCHECK(!strcmp(buf, v->text), "vector %d: %s != %s", i, buf, v->text);
 	}
 }
 

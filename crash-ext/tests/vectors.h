@@ -66,6 +66,10 @@ struct vec_expect {
 	int64_t expected, bulk;
 	int nr_verdicts;
 	struct vec_verdict verdicts[8];
+	int p2p_pool_known;		/* P2PDMA: pages allocated from the provider's pool */
+	uint64_t p2p_pool_pages;
+	int has_expected_max;
+	int64_t expected_max;
 };
 
 struct vec_idle {
@@ -77,6 +81,14 @@ struct vec_json_escape {
 	const char *bytes;
 	size_t len;
 	const char *json;
+};
+
+/* display_escape: dt_escape() of bytes into a buffer of cap + 1 (cap -1: unbounded) */
+struct vec_display_escape {
+	const char *bytes;
+	size_t len;
+	int cap;
+	const char *text;
 };
 
 /* json_document: the writer calls that print the document, after dt_json_doc_begin() */
@@ -108,6 +120,8 @@ extern const struct vec_idle vec_idle_refcount[];
 extern const int vec_nr_idle_refcount;
 extern const struct vec_json_escape vec_json_escape[];
 extern const int vec_nr_json_escape;
+extern const struct vec_display_escape vec_display_escape[];
+extern const int vec_nr_display_escape;
 extern const char *const vec_json_document_schema, *const vec_json_document_command;
 extern const struct vec_json_step vec_json_document[];
 extern const int vec_nr_json_document;

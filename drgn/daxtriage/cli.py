@@ -52,7 +52,9 @@ from .check import (
     finding_covers_pfn,
 )
 from .daxdev import dax_devices
-from .jsonout import SCHEMA, dump_str, dumps, hexs
+from .debuginfo import explain_layout_error, vmlinux_mismatch
+from .escape import escape_bytes
+from .jsonout import SCHEMA, dumps, hexs
 from .layout import DaxLayout, dax_layout
 from .mapping import (
     DaxMapping,
@@ -65,6 +67,7 @@ from .mapping import (
 from .memmap import MemmapPage, memmap_census
 from .owner import dax_owners, pgmap_owner_name
 from .page import (
+    inode_dentry,
     MAPPING_FILE,
     MAPPING_MARKER,
     MAPPING_NO_HOST,
@@ -145,7 +148,7 @@ def _read_str(prog: Program, addr: int, maxlen: int) -> Optional[str]:
             if b[-1] == 0:
                 break
         b = bytes(b)
-    return dump_str(b.split(b"\0", 1)[0])
+    return escape_bytes(b.split(b"\0", 1)[0], maxlen)  # the display form (escape.py)
 
 
 def _doc(prog: Program, command: str) -> dict:
@@ -227,7 +230,7 @@ def cmd_daxent(prog: Program, args, out: TextIO, err: TextIO) -> int:
             chosen = [l.era]
         else:
             if l is not None:
-                err.write(f"daxent: {l.error}\n")
+                err.write(f"daxent: {explain_layout_error(prog, l.error)}\n")
             chosen = list(eras)
     if args.json:
         d = _doc(prog, "daxent") if prog is not None else {"schema": SCHEMA, "command": "daxent"}
@@ -308,6 +311,7 @@ def _show_mapping(c: _MapCtx, m: DaxMapping, era: DaxEra, out: TextIO) -> Option
     locked = zero = empty = total = other = busy = mism = 0
     c.nr_listed = 0
     sb, sid, fst = _sb_names(prog, l, m.host)
+    dentry, dname = inode_dentry(prog, l, m.host)
     if c.json:
         d = {
             "inode": hexs(m.host),
@@ -320,11 +324,14 @@ def _show_mapping(c: _MapCtx, m: DaxMapping, era: DaxEra, out: TextIO) -> Option
             "mapping": hexs(m.mapping),
             "i_pages": hexs(m.i_pages),
             "nrpages": m.nrpages,
+            "dentry": hexs(dentry),
+            "dentry_name": dname,
         }
         entries: List[dict] = []
     else:
+        # the file's name in display form: one line per file whatever it holds (escape.py)
         out.write(
-            "INODE: %s  INO: %d  SB: %s (%s)  MAPPING: %s  NRPAGES: %d\n"
+            "INODE: %s  INO: %d  SB: %s (%s)  MAPPING: %s  NRPAGES: %d  NAME: %s\n"
             % (
                 _x(m.host),
                 m.ino,
@@ -332,6 +339,7 @@ def _show_mapping(c: _MapCtx, m: DaxMapping, era: DaxEra, out: TextIO) -> Option
                 fst if fst is not None else "?",
                 _x(m.mapping),
                 m.nrpages,
+                '"%s"' % dname if dname is not None else "-",
             )
         )
         out.write(
@@ -646,6 +654,30 @@ def _census(prog: Program, l: DaxLayout, pm: Pgmap, json: bool, out: TextIO) -> 
     return res if json else None
 
 
+def _pgmap_owner(prog: Program, l: DaxLayout, pm: Pgmap) -> Optional[str]:
+    """The device owning a pgmap: P2PDMA's providing PCI device, else the DAX device."""
+    dm = pm.devmem
+    if dm is not None and dm.p2p_read and dm.provider_name:
+        return dm.provider_name
+    return pgmap_owner_name(dax_owners(prog, l), pm.addr, pm.owner)
+
+
+def _devmem_json(dm) -> Optional[dict]:
+    """Device-private census and P2PDMA provider/pool (devmem.py); None if neither."""
+    if dm is None or (not dm.census_read and not dm.p2p_read and not dm.error):
+        return None
+    d: dict = {}
+    if dm.census_read:
+        d.update(allocated_pages=dm.allocated, unmapped_allocated_pages=dm.unmapped,
+                 unreadable_pages=dm.unreadable)
+    if dm.p2p_read:
+        d.update(provider=hexs(dm.provider), provider_name=dm.provider_name or None,
+                 pool=hexs(dm.pool), pool_bytes=dm.pool_bytes,
+                 pool_allocated_bytes=dm.pool_bytes - dm.pool_avail)
+    d["error"] = dm.error or None
+    return d
+
+
 def _pgmap_json(prog: Program, l: DaxLayout, pm: Pgmap, census: bool, out: TextIO) -> dict:
     nr = min(max(pm.nr_range, 0), MAX_RANGES)
     d = {
@@ -679,7 +711,9 @@ def _pgmap_json(prog: Program, l: DaxLayout, pm: Pgmap, census: bool, out: TextI
         "ops": hexs(pm.ops),
         "ops_symbol": _symname(prog, pm.ops),
         "owner": hexs(pm.owner),
-        "owner_device": pgmap_owner_name(dax_owners(prog, l), pm.addr, pm.owner),
+        "owner_symbol": _symname(prog, pm.owner),
+        "owner_device": _pgmap_owner(prog, l, pm),
+        "devmem": _devmem_json(pm.devmem),
         "done": pm.done,
     }
     ref: dict = {"address": hexs(pm.ref_addr)}
@@ -710,6 +744,7 @@ def _pgmap_json(prog: Program, l: DaxLayout, pm: Pgmap, census: bool, out: TextI
         "model": l.refmodel,
         "applies": e.applies,
         "count": e.expected if e.applies else None,
+        "count_max": max(e.expected, e.expected_max) if e.applies else None,
         "bulk": e.bulk,
         "rule": e.rule,
     }
@@ -719,12 +754,31 @@ def _pgmap_json(prog: Program, l: DaxLayout, pm: Pgmap, census: bool, out: TextI
     return d
 
 
+def _memmap_on_device_missing(prog: Program, l: DaxLayout, pm: Pgmap) -> bool:
+    """A pgmap with a valid altmap (namespace ``--map=dev``) keeps its struct pages in the
+    device's own memory, which a kdump of System RAM never holds: probed on the first pfn
+    after the altmap's reserve (``vmem_altmap_offset()``).  As dax.c's."""
+    if not pm.altmap_valid or pm.nr_range < 1:
+        return False
+    return page_describe(prog, l, (pm.start[0] >> 12) + pm.altmap_offset) is None
+
+
+def _memmap_on_device(pm: Pgmap) -> str:
+    return (
+        f"struct pages of pgmap {_x(pm.addr)} (pfn {_c(pm.start[0] >> 12)}-{_c(pm.end[0] >> 12)})"
+        " are in device memory (altmap, namespace map=dev) and not in this dump: no page "
+        "refcounts, census or page checks for it; pgmap, percpu_ref and DAX entries are still read"
+    )
+
+
 def _pgmap_line(prog: Program, l: DaxLayout, pm: Pgmap, out: TextIO) -> None:
     nr = min(max(pm.nr_range, 0), MAX_RANGES)
     rng = f"{_c(pm.start[0])}-{_c(pm.end[0])}" if nr else "0-0"
     st = pm.ref_state
     tc = "%d" % st.true_count if st is not None and st.count_known else "-"
     ex = "%d" % pm.expect.expected if pm.expect.applies else "-"
+    if pm.expect.applies and pm.expect.expected_max > pm.expect.expected:
+        ex = "%d-%d" % (pm.expect.expected, pm.expect.expected_max)
     alt = "%d" % pm.altmap_offset if pm.altmap_valid else "-"
     pages = sum(((pm.end[r] + 1) >> 12) - (pm.start[r] >> 12) for r in range(nr))
     out.write(
@@ -736,12 +790,31 @@ def _pgmap_line(prog: Program, l: DaxLayout, pm: Pgmap, out: TextIO) -> None:
         out.write("%-16s %-9s %s\n" % ("", "", f"{_c(pm.start[r])}-{_c(pm.end[r])}"))
     psum = pm.ref.percpu_sum if pm.ref is not None else 0
     psum = psum - (1 << 64) if psum >> 63 else psum
-    on = pgmap_owner_name(dax_owners(prog, l), pm.addr, pm.owner)
+    on = _pgmap_owner(prog, l, pm)
     out.write(
         "%-16s %-9s device: %s  ops: %s  owner: %s  ref: %s (%s)  percpu sum: %d  rule: %s\n"
         % ("", "", on or "-", _symname(prog, pm.ops) or "-", _x(pm.owner), _x(pm.ref_addr),
            st.rule if st is not None else "unread", psum, pm.expect.rule)
     )
+    osym = _symname(prog, pm.owner) if pm.owner else None
+    if osym:
+        out.write("%-16s %-9s owner: %s\n" % ("", "", osym))
+    dm = pm.devmem
+    if dm is not None and dm.census_read:
+        out.write(
+            "%-16s %-9s device-private: %d allocated pages (refcount 1, one pgmap ref each), "
+            "%d of them mapped by no process\n" % ("", "", dm.allocated, dm.unmapped)
+        )
+    if dm is not None and dm.p2p_read:
+        out.write(
+            "%-16s %-9s p2pdma: provider %s (pci_dev %s), gen_pool %s: %d KiB, %d KiB allocated\n"
+            % ("", "", dm.provider_name or "?", _x(dm.provider), _x(dm.pool),
+               dm.pool_bytes >> 10, (dm.pool_bytes - dm.pool_avail) >> 10)
+        )
+    if dm is not None and dm.error:
+        out.write("%-16s %-9s device memory: %s\n" % ("", "", dm.error))
+    if _memmap_on_device_missing(prog, l, pm):
+        out.write("%-16s %-9s %s\n" % ("", "", _memmap_on_device(pm)))
 
 
 def cmd_pgmap(prog: Program, args, out: TextIO, err: TextIO) -> int:
@@ -1111,6 +1184,9 @@ def cmd_daxpage(prog: Program, args, out: TextIO, err: TextIO) -> int:
         pfn = v
     pi = page_describe(prog, l, pfn)
     if pi is None:
+        dev = pgmap_of_pfn(pgmaps_collect(prog, l), pfn)
+        if dev is not None and _memmap_on_device_missing(prog, l, dev):
+            raise CommandError(f"pfn {_c(pfn)}: {_memmap_on_device(dev)}")
         raise CommandError(
             f"struct page of pfn {_c(pfn)} is not in the dump (memmap on the device with "
             "map=dev, excluded by makedumpfile, or not a valid pfn)"
@@ -1274,7 +1350,7 @@ def cmd_daxpage(prog: Program, args, out: TextIO, err: TextIO) -> int:
 def _layout_or_error(prog: Program) -> DaxLayout:
     l = dax_layout(prog)
     if not l.ok:
-        raise CommandError(l.error)
+        raise CommandError(explain_layout_error(prog, l.error))
     return l
 
 
@@ -1380,6 +1456,13 @@ def run(prog: Program, argv: List[str], out: TextIO = sys.stdout, err: TextIO = 
             f"{name}: live kernel: read-only; values are read at different instants "
             "and counters may move between reads (may race)\n"
         )
+    # A vmlinux of another kernel reads garbage without failing: say so before anything is
+    # read with it (daxent decodes a word without the dump, so it goes on).
+    mismatch = vmlinux_mismatch(prog) if prog is not None else None
+    if mismatch:
+        err.write(f"{name}: {mismatch}\n")
+        if name != "daxent":
+            return 1
     try:
         return fn(prog, args, out, err)
     except UsageError as e:

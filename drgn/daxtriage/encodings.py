@@ -212,9 +212,42 @@ def dax_entry_decode(era: DaxEra, raw: int) -> DaxEntry:
     :param raw: the slot word (``void *`` as an integer)
     """
     raw &= _U64
+    pm = era.payload_mask or _U64
+    # Where no flag or tag bit lies in the payload, everything but the payload is a function
+    # of the other bits: decoded once per (era, those bits), for the millions of entries of a
+    # big mapping.
+    payload_bits = _payload_bits(era, pm)
+    if not raw or payload_bits is None:
+        return _decode(era, raw, pm)
+    key = (era.id, raw & ~payload_bits & _U64)
+    hit = _DECODED.get(key)
+    if hit is not None:
+        return DaxEntry(era, raw, hit[0], hit[1], hit[2],
+                        (raw & pm) >> era.payload_shift if hit[0] else 0, hit[3])
+    e = _decode(era, raw, pm)
+    if len(_DECODED) < 4096:
+        _DECODED[key] = (e.is_entry, e.flags, e.order, e.unknown_bits)
+    return e
+
+
+_DECODED: Dict[Tuple[str, int], Tuple[bool, int, int, int]] = {}
+_PAYLOAD_BITS: Dict[str, Optional[int]] = {}
+
+
+def _payload_bits(era: DaxEra, pm: int) -> Optional[int]:
+    # The raw bits the payload is taken from, or None if a flag or the tag uses one of them.
+    if era.id not in _PAYLOAD_BITS:
+        bits = pm & ~((1 << era.payload_shift) - 1) & _U64
+        used = era.entry_mask | era.known_mask
+        for f in era.flags:
+            used |= f.mask
+        _PAYLOAD_BITS[era.id] = None if used & bits else bits
+    return _PAYLOAD_BITS[era.id]
+
+
+def _decode(era: DaxEra, raw: int, pm: int) -> DaxEntry:
     if raw == 0 or (raw & era.entry_mask) != era.entry_value:
         return DaxEntry(era, raw, False, 0, 0, 0, 0)
-    pm = era.payload_mask or _U64
     payload = (raw & pm) >> era.payload_shift
     flags = order = flag_bits = 0
     for f in era.flags:
@@ -237,8 +270,13 @@ def dax_flag_letters(flags: int) -> str:
 
     :param flags: ``DAX_F_*`` bits of a :class:`DaxEntry`
     """
-    s = "".join(c for bit, c in _LETTERS if flags & bit)
-    return s or "-"
+    s = _LETTER_CACHE.get(flags)
+    if s is None:
+        s = _LETTER_CACHE[flags] = "".join(c for bit, c in _LETTERS if flags & bit) or "-"
+    return s
+
+
+_LETTER_CACHE: Dict[int, str] = {}
 
 
 def dax_flag_names(entry: DaxEntry) -> str:

@@ -19,6 +19,7 @@ from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from drgn import FaultError, Program
 
+from .memory import CycleCheck
 from .memory import read_u64 as _u64
 from .encodings import (
     DAX_F_EMPTY,
@@ -29,7 +30,7 @@ from .encodings import (
     dax_entry_is_real,
     dax_eras,
 )
-from .memmap import entry_page_scan, page_read, pfn_to_page_address
+from .memmap import WINDOW_BYTES, MemmapWindow, entry_page_scan, page_read, pfn_to_page_address
 from .pgmap import Pgmap, PgmapSet, pgmap_of_pfn
 from .refmodel import MT_FS_DAX, RM_6_15, idle_refcount
 from .tree import TreeLeaf, WalkStats, dax_tree_walk
@@ -50,7 +51,9 @@ __all__ = (
 # include/linux/page-flags.h (6.0-6.1): the whole page->mapping of a shared
 # (reflinked) fsdax page, with page->index as the share count.
 PAGE_MAPPING_DAX_COW = 0x1
-_MAX_LEAVES = 1 << 20
+# Leaves and nodes a mapping walk collects (crash-ext/core/mapping.c MAX_LEAVES, MAX_NODES).
+_MAX_LEAVES = 1 << 23
+_MAX_NODES = 1 << 18
 
 
 def _kptr_ok(p: Optional[int], align: int = 8) -> bool:
@@ -83,6 +86,7 @@ class DaxMapping:
         self.i_mode = 0
         self.leaves: List[TreeLeaf] = []
         self.walk = WalkStats()
+        self.window: Optional[MemmapWindow] = None  # the entries' struct pages
 
 
 def dax_mapping_load(prog: Program, layout, mapping: int) -> DaxMapping:
@@ -116,8 +120,14 @@ def dax_mapping_load(prog: Program, layout, mapping: int) -> DaxMapping:
             m.i_mode = struct.unpack("<H", prog.read(host + l.i_mode, 2))[0]
         except (FaultError, ValueError):
             pass
-    for leaf in dax_tree_walk(prog, m.i_pages, l, l.tree, m.walk, 1 << 16, 12):
+    for leaf in dax_tree_walk(prog, m.i_pages, l, l.tree, m.walk, _MAX_NODES, 12):
         if len(m.leaves) >= _MAX_LEAVES:
+            # the leaf cap, not the end of the tree: say so rather than show a short mapping
+            if not m.walk.errors:
+                m.walk.error = (
+                    f"stopped after {len(m.leaves)} leaves (the walk's cap); the rest is not shown"
+                )
+            m.walk.errors += 1
             break
         m.leaves.append(leaf)
     return m
@@ -166,6 +176,12 @@ def resolve_mapping(prog: Program, layout, addr: int) -> Optional[Tuple[int, str
     return None
 
 
+# The era is chosen from the first ERA_SAMPLE leaves of each mapping (crash-ext/core/mapping.h
+# DT_ERA_SAMPLE): thousands of entries are evidence enough, and a mapping of millions would
+# otherwise be decoded once per era before it is shown.
+ERA_SAMPLE = 4096
+
+
 class EraChoice(NamedTuple):
     era: DaxEra
     forced: bool
@@ -182,7 +198,8 @@ def dax_era_choose(
 ) -> EraChoice:
     """
     Choose the entry era by consistency among the eras of the layout's
-    container: each decodes every entry; unknown bits, ZERO with EMPTY, or a
+    container: each decodes the first ``ERA_SAMPLE`` leaves of each mapping;
+    unknown bits, ZERO with EMPTY, or a
     tree span that disagrees with the order cost points, a real entry whose
     pfn lands (aligned) in a pgmap range earns them; ties keep the probed
     default.
@@ -204,7 +221,7 @@ def dax_era_choose(
             continue
         score = real = cons = 0
         for m in maps:
-            for leaf in m.leaves:
+            for leaf in m.leaves[:ERA_SAMPLE]:
                 e = dax_entry_decode(era, leaf.raw)
                 if not e.is_entry:
                     continue
@@ -247,6 +264,10 @@ def dax_era_choose(
 
 class MapEntry:
     """One analysed leaf (attributes of ``struct dt_map_entry``)."""
+
+    # one per entry of a mapping of millions: slots make them cheaper to build
+    __slots__ = ("leaf", "e", "order_mismatch", "pfn", "page", "page_ok", "refcount",
+                 "mapcount_raw", "busy", "unreadable", "assoc", "assoc_bad_pfn", "pgmap")
 
     def __init__(self, leaf: TreeLeaf, entry: DaxEntry) -> None:
         self.leaf = leaf
@@ -302,7 +323,11 @@ def dax_entry_analyse(
         return out
     out.pfn = e.payload
     out.pgmap = pgmap_of_pfn(pgmaps, out.pfn) if pgmaps is not None else None
-    p = page_read(prog, l, out.pfn)
+    n = min(1 << e.order, 1 << 18)
+    small = n * l.page_size <= WINDOW_BYTES
+    if small and m.window is None:
+        m.window = MemmapWindow(prog, l)
+    p = m.window.get(out.pfn) if small else page_read(prog, l, out.pfn)
     if p is not None:
         out.page_ok = True
         out.page = p.addr
@@ -312,10 +337,16 @@ def dax_entry_analyse(
         out.page = pfn_to_page_address(l, out.pfn) or 0
     if not dax_entry_is_real(e):
         return out
-    n = min(1 << e.order, 1 << 18)
     mtype = out.pgmap.type if out.pgmap is not None else MT_FS_DAX
     mism = shared = 0
-    for pg, k in entry_page_scan(prog, l, out.pfn, n):
+    if n == 1:
+        scan = ((p, 1),)  # a 4 KiB entry (most of a big mapping): its page is read already
+    elif small:
+        # small entries through the window, the head already read
+        scan = ((p if i == 0 else m.window.get(out.pfn + i), 1) for i in range(n))
+    else:
+        scan = entry_page_scan(prog, l, out.pfn, n)
+    for pg, k in scan:
         if pg is None:
             out.unreadable += k
             continue
@@ -383,7 +414,12 @@ def for_each_dax_inode(
         return
     nsb = 0
     broken = None  # an s_inodes list ended early: the others are still walked
+    sb_cycle = CycleCheck()  # a next pointing back into the list, not at its head
     while pos != head:
+        # the checks and their words as the C core's dt_for_each_dax_inode()
+        if sb_cycle.seen(pos):
+            errs.append(f"super_blocks list: cycle at {_c(pos)} that misses the head")
+            return
         if nsb > 4096 or not _kptr_ok(pos):
             errs.append(f"super_blocks list broken or too long at {_c(pos)}")
             return
@@ -392,7 +428,14 @@ def for_each_dax_inode(
         ih = sb + l.sb_inodes
         ip = _u64(prog, ih)
         ni = 0
+        # 4M inodes bound the walk, but a loop that misses the head would take
+        # minutes to hit that bound: detect it instead
+        i_cycle = CycleCheck()
         while ip is not None and ip != ih:
+            if i_cycle.seen(ip):
+                if broken is None:
+                    broken = f"s_inodes list of sb {_c(sb)}: cycle at {_c(ip)} that misses the list head"
+                break
             if ni > 1 << 22 or not _kptr_ok(ip):
                 if broken is None:
                     broken = f"s_inodes list of sb {_c(sb)} broken"

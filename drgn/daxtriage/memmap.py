@@ -39,6 +39,10 @@ __all__ = (
 )
 
 MEMMAP_CHUNK = 512  # struct pages per read (crash's kmem -p reads 512 too)
+# A census stops reading after this many unreadable pfns in a row and counts the rest unread
+# (crash-ext/core/memmap.h DT_MEMMAP_UNREADABLE_RUN): a range end corrupted into terabytes
+# would otherwise cost a failed read per chunk over up to 2^40 pfns.
+MEMMAP_UNREADABLE_RUN = 1 << 20
 _PAGE_SHIFT = 12
 
 
@@ -74,6 +78,7 @@ class Census:
         self.histogram: Dict[int, int] = {}  # at most 64 distinct refcounts
         self.histogram_other = 0
         self.unreadable_why = ""
+        self.unread_from = 0  # pfn from which the rest was counted unread (0: none)
 
 
 class _PageStruct:
@@ -213,6 +218,65 @@ def page_read(prog: Program, layout, pfn: int) -> Optional[MemmapPage]:
     return page_decode(page_struct(prog, layout), b, 0, pfn, a)
 
 
+_ODD = bytes(ord("b") if i & 1 else ord("a") for i in range(256))
+
+
+class _IdleCheck:
+    """
+    The census's common case at C speed: a chunk whose every page is idle (head and base
+    pages at the idle refcount, compound tails at 0) is recognised without building one
+    Python object per page.  The _refcount fields of the chunk are gathered with one strided
+    memoryview copy and compared with the bytes an all-idle chunk has, built from the tail
+    bits (the low byte of compound_head, gathered the same way) with bytes.translate and
+    bytes.replace.  Any other chunk goes through the per-page path.
+    """
+
+    def __init__(self, ps: "_PageStruct", l, idle_head: int, idle_tail: int) -> None:
+        self.psz = ps.size
+        self.rc_off = l.pg_refcount
+        self.w1_off = l.pg_compound_head if ps.has_tail else -1
+        self.head = struct.pack("<i", idle_head)
+        self.tail = struct.pack("<i", idle_tail)
+        self.idle_head, self.idle_tail = idle_head, idle_tail
+        self.usable = (
+            self.psz % 4 == 0 and self.rc_off % 4 == 0 and self.rc_off + 4 <= self.psz
+            and not set(self.head + self.tail) & set(b"ab")
+        )
+
+    def all_idle(self, buf: bytes, k: int, hist: Dict[int, int], c: "Census") -> bool:
+        """If every page of the chunk is idle, count it (histogram, tails) and say so."""
+        if not self.usable:
+            return False
+        step = self.psz // 4
+        rcs = memoryview(buf).cast("B").cast("i")[self.rc_off // 4 :: step].tobytes()
+        if self.w1_off < 0:
+            tails = 0
+            if rcs != self.head * k:
+                return False
+            order = [(self.idle_head, k)]
+        else:
+            kinds = buf[self.w1_off :: self.psz].translate(_ODD)
+            if rcs != kinds.replace(b"a", self.head).replace(b"b", self.tail):
+                return False
+            tails = kinds.count(b"b")
+            counts = {self.idle_head: k - tails, self.idle_tail: tails}
+            first = self.idle_tail if kinds[:1] == b"b" else self.idle_head
+            order = [(first, counts[first])] + [
+                (v, n) for v, n in counts.items() if v != first and n
+            ]
+            if self.idle_head == self.idle_tail:
+                order = [(self.idle_head, k)]
+        c.tails += tails
+        for rc, cnt in order:
+            if rc in hist:
+                hist[rc] += cnt
+            elif len(hist) < 64:
+                hist[rc] = cnt
+            else:
+                c.histogram_other += cnt
+        return True
+
+
 def memmap_census(
     prog: Program,
     layout,
@@ -252,19 +316,27 @@ def memmap_census(
     idle_head = idle_refcount(l.refmodel, mtype, False)
     idle_tail = idle_refcount(l.refmodel, mtype, True)
     hist = c.histogram
+    fast = _IdleCheck(ps, l, idle_head, idle_tail)
     altmap = pgmap is not None and pgmap.altmap_valid
     skip_to = pgmap.pfn_first[0] if pgmap is not None and pgmap.nr_range > 0 else start
     range0 = pgmap.start[0] >> _PAGE_SHIFT if pgmap is not None and pgmap.nr_range > 0 else 0
     stop = False
+    run = 0  # unreadable pfns in a row
     pfn = start
     while pfn < end and not stop:
         n = min(end - pfn, MEMMAP_CHUNK)
-        # altmap-reserved pfns at the start of range 0 hold the memmap itself
+        # altmap-reserved pfns at the start of range 0 hold the memmap itself: skipped in
+        # one step (the offset is the dump's word, maybe corrupted into 2^60)
         if altmap and range0 <= pfn < skip_to:
-            k = min(skip_to - pfn, n)
+            k = min(skip_to, end) - pfn
             c.altmap_skipped += k
             pfn += k
             continue
+        if run >= MEMMAP_UNREADABLE_RUN:
+            c.unread_from = pfn
+            c.unreadable += end - pfn
+            break
+        unreadable_before = c.unreadable
         if altmap and pfn < skip_to < pfn + n:
             n = skip_to - pfn
         a = pfn_to_page_address(l, pfn)
@@ -272,6 +344,7 @@ def memmap_census(
             c.unreadable += n
             if not c.unreadable_why:
                 c.unreadable_why = f"no struct page address for pfn {pfn:#x}"
+            run += n
             pfn += n
             continue
         c.reads += 1
@@ -298,6 +371,8 @@ def memmap_census(
                 c.unreadable += k
                 continue
             c.pages += k
+            if fast is not None and fast.all_idle(buf, k, hist, c):
+                continue
             rows = list(quick.iter_unpack(buf))
             # C-level passes over the chunk: refcount histogram, tail count
             counts = Counter(map(_get(ir), rows))
@@ -330,8 +405,57 @@ def memmap_census(
                     hist[rc] = cnt
                 else:
                     c.histogram_other += cnt
+        run = run + n if c.unreadable - unreadable_before == n else 0
         pfn += n
     return c
+
+
+WINDOW_BYTES = 4096
+
+
+class MemmapWindow:
+    """
+    The struct pages of one 4 KiB vmemmap page at a time, for walks that visit the struct
+    pages of neighbouring pfns one by one (the entries of a mapping, mostly in pfn order): a
+    dump is read in whole pages anyway, so one ``prog.read`` per vmemmap page instead of one or
+    two per entry costs a scattered walk nothing (``struct dt_memmap_window``,
+    ``crash-ext/core/memmap.h``).  A window that does not read falls back to the struct page
+    alone.
+
+    >>> MemmapWindow(prog, dax_layout(prog)).get(0x108603).refcount
+    2
+    """
+
+    def __init__(self, prog: Program, layout) -> None:
+        self.prog = prog
+        self.l = layout
+        self.ps = page_struct(prog, layout)
+        self.addr = -1
+        self.buf: Optional[bytes] = None
+
+    def get(self, pfn: int) -> Optional[MemmapPage]:
+        """The struct page of ``pfn``, or ``None`` if it is not in the dump."""
+        a = pfn_to_page_address(self.l, pfn)
+        psz = self.l.page_size
+        if a is None or psz <= 0 or psz > 256:
+            return None
+        win = a & ~(WINDOW_BYTES - 1)
+        if a + psz <= win + WINDOW_BYTES:
+            if win != self.addr:
+                self.addr = win
+                try:
+                    self.buf = self.prog.read(win, WINDOW_BYTES)
+                except (FaultError, ValueError):
+                    self.buf = None
+            if self.buf is not None:
+                return page_decode(self.ps, self.buf, a - win, pfn, a)
+        try:
+            return page_decode(self.ps, self.prog.read(a, psz), 0, pfn, a)
+        except (FaultError, ValueError):
+            return None
+
+
+__all__ += ("MemmapWindow", "WINDOW_BYTES")
 
 
 def entry_page_scan(prog: Program, layout, pfn: int, n: int):

@@ -14,7 +14,9 @@ from typing import Optional
 
 from drgn import FaultError, Program
 
-__all__ = ("read_u64", "read_u32", "read_u16", "read_str", "kptr_ok")
+from .escape import escape_bytes
+
+__all__ = ("read_u64", "read_u32", "read_u16", "read_str", "kptr_ok", "CycleCheck")
 
 _ERRORS = (FaultError, ValueError, OverflowError)
 
@@ -52,7 +54,8 @@ def read_str(prog: Program, a: int, maxlen: int) -> str:
     """
     The NUL-terminated string at ``a``, at most ``maxlen`` bytes, read byte by
     byte as ``dt_read_str()`` does, so that a string ending just before an
-    unreadable page still reads.
+    unreadable page still reads; in its display form (``escape.py``: controls
+    and invalid UTF-8 as ``\\xNN``), at most ``maxlen`` bytes of it.
     """
     b = bytearray()
     for i in range(maxlen):
@@ -63,10 +66,40 @@ def read_str(prog: Program, a: int, maxlen: int) -> str:
         if c == b"\0":
             break
         b += c
-    return b.decode("utf-8", errors="surrogateescape")
+    return escape_bytes(bytes(b), maxlen)
 
 
 def kptr_ok(p: Optional[int], align: int = 8) -> bool:
     """A plausible kernel pointer: in the kernel half, aligned to ``align``
     (``dt_kptr_ok()``)."""
     return p is not None and p >= 0xFFFF000000000000 and (align <= 1 or p & (align - 1) == 0)
+
+
+class CycleCheck:
+    """
+    Brent's cycle detection for a pointer walk: :meth:`seen` returns True
+    once the walk has come back to a node it already visited, within about
+    twice the walk's length. A corrupt ``next`` pointing back into the middle
+    of a list (not at its head) otherwise loops until the walk's count bound,
+    which for a bound of millions is a hang; this costs two integers.
+
+    >>> cc = CycleCheck()
+    >>> [cc.seen(p) for p in (1, 2, 3, 2, 3, 2, 3)][-1]
+    True
+    """
+
+    __slots__ = ("_mark", "_power", "_steps")
+
+    def __init__(self) -> None:
+        self._mark: Optional[int] = None
+        self._power = 1
+        self._steps = 0
+
+    def seen(self, pos: int) -> bool:
+        """Record one step to ``pos``; return whether the walk has cycled."""
+        if pos == self._mark:
+            return True
+        self._steps += 1
+        if self._steps == self._power:
+            self._mark, self._power, self._steps = pos, self._power * 2, 0
+        return False

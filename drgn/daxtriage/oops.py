@@ -22,6 +22,8 @@ from typing import Iterable, List, NamedTuple, Optional
 
 from drgn import Program
 
+from .escape import escape_str
+
 __all__ = (
     "Oops",
     "OopsMapHit",
@@ -79,18 +81,19 @@ def oops_parse(lines: Iterable[str]) -> Oops:
             line = line[m.end():]
         line = line.lstrip(" ")
         if line.startswith("Kernel panic - not syncing:") and not o["panic"]:
-            o["panic"] = line.rstrip("\r\n")[:159]
+            o["panic"] = escape_str(line.rstrip("\r\n")[:159], 159)  # log text: display form
         if not o["found"]:
             if line.startswith("BUG: kernel NULL pointer dereference") or \
                     line.startswith("BUG: unable to handle"):
-                o.update(found=True, bug=line.rstrip("\r\n")[:159], null_deref="NULL pointer" in line)
+                o.update(found=True, bug=escape_str(line.rstrip("\r\n")[:159], 159),
+                         null_deref="NULL pointer" in line)
                 v = _hex_after(line, "address:")
                 if v is None:
                     v = _hex_after(line, " at ")
                 if v is not None:
                     o.update(address=v, have_address=True)
             elif line.startswith("Oops:"):
-                o.update(found=True, bug=line.rstrip("\r\n")[:159])
+                o.update(found=True, bug=escape_str(line.rstrip("\r\n")[:159], 159))
             continue
         if o["rip"] and o["pid"] >= 0 and o["have_address"]:
             continue
@@ -99,16 +102,45 @@ def oops_parse(lines: Iterable[str]) -> Oops:
             o["pid"] = int(m.group(1)) if m else 0
             c = line.find(" Comm: ")
             if c >= 0:
-                o["comm"] = re.split(r"[ \r\n]", line[c + 7:])[0][:16]
+                o["comm"] = escape_str(re.split(r"[ \r\n]", line[c + 7:])[0][:16], 64)
         elif not o["rip"] and (line.startswith("RIP: 0010:") or line.startswith("IP: ")):
             # "IP: sym+off/len" is the pre-4.17 show_fault_oops() line (seed 000)
             o["rip"] = line[4 if line.startswith("IP") else 10:].rstrip("\r\n")[:127]
-            o["func"] = re.split(r"[+ ]", o["rip"])[0][:95]
+            o["func"] = escape_str(re.split(r"[+ ]", o["rip"])[0][:95], 95)
+            o["rip"] = escape_str(o["rip"], 127)
         elif not o["have_address"]:
             v = _hex_after(line, "CR2:")
             if v is not None:
                 o.update(address=v, have_address=True)
     return Oops(**o)
+
+
+# kernel/printk/printk_ringbuffer.h: DESC_ID_MASK (ids are longs less two state bits), and
+# log_buf_len is limited to LOG_BUF_LEN_MAX (2 GiB) = 2^(31 - PRB_AVGBITS 5) descriptors.
+_DESC_ID_MASK = (1 << 62) - 1
+_PRB_MAX_COUNT_BITS = 26
+
+
+def _printk_ring_bounded(prog: Program) -> None:
+    # drgn's get_printk_records() steps descriptor ids one by one from tail_id to head_id
+    # (drgn/helpers/linux/printk.py): on a corrupt id that is up to 2^62 steps, a hang. The
+    # kernel keeps tail..head within the ring (count_bits); refuse a ring that does not.
+    try:
+        prb = prog["prb"]
+    except KeyError:
+        return  # before v5.10: the log_buf ring, which drgn walks within its length
+    try:
+        ring = prb.desc_ring
+        bits = ring.count_bits.value_()
+        head = ring.head_id.counter.value_() & _DESC_ID_MASK
+        tail = ring.tail_id.counter.value_() & _DESC_ID_MASK
+    except Exception as e:  # drgn raises FaultError, LookupError by version
+        raise LookupError(f"the kernel log is not readable: printk ring buffer: {e}") from e
+    if bits > _PRB_MAX_COUNT_BITS or (head - tail) & _DESC_ID_MASK >= 1 << bits:
+        raise LookupError(
+            f"the kernel log is not readable: printk ring buffer {prb.value_():#x} is "
+            f"inconsistent (desc_ring count_bits {bits}, tail_id {tail:#x}, head_id {head:#x})"
+        )
 
 
 def kernel_log_lines(prog: Program) -> List[str]:
@@ -123,9 +155,11 @@ def kernel_log_lines(prog: Program) -> List[str]:
     from drgn.helpers.linux.printk import get_printk_records
 
     out: List[str] = []
+    _printk_ring_bounded(prog)
     try:
         for r in get_printk_records(prog):
-            text = r.text.decode(errors="replace") if isinstance(r.text, bytes) else str(r.text)
+            # bytes kept (surrogateescape) for the display form (escape.py), as the C core
+            text = r.text.decode(errors="surrogateescape") if isinstance(r.text, bytes) else str(r.text)
             out.extend(x for x in text.split("\n") if x)
     except Exception as e:  # drgn raises FaultError, LookupError, ValueError by version
         raise LookupError(f"the kernel log is not readable: {e}") from e

@@ -17,7 +17,7 @@ lines in crash and drgn. Which wording the compound line takes is probed:
 ``pincount``).
 """
 
-from typing import List, NamedTuple, Optional
+from typing import List, NamedTuple, Optional, Tuple
 
 from drgn import FaultError, Program
 
@@ -35,6 +35,7 @@ __all__ = (
     "PAGE_FLAG_NAMES",
     "ZoneShift",
     "PageInfo",
+    "inode_dentry",
     "zone_shift",
     "page_to_pfn",
     "page_flags_describe",
@@ -280,14 +281,36 @@ def _describe_mapping(prog: Program, layout, pi: PageInfo) -> None:
         return
     pi.mapping_kind = MAPPING_FILE
     pi.ino = _u64(prog, host + layout.i_ino) or 0
-    if pl.i_dentry >= 0 and pl.d_alias >= 0:
-        first = _u64(prog, host + pl.i_dentry)
-        if _kptr(first):
-            pi.dentry = first - pl.d_alias
-            if layout.d_name_name >= 0:
-                name_p = _u64(prog, pi.dentry + layout.d_name_name)
-                if _kptr(name_p, 1):
-                    pi.dname = _str(prog, name_p, 95)
+    pi.dentry, name = inode_dentry(prog, layout, host)
+    pi.dname = name or ""
+
+
+def inode_dentry(prog: Program, layout, inode: int) -> Tuple[int, Optional[str]]:
+    """
+    Return the first dentry of an inode (its ``i_dentry`` alias list) and
+    that dentry's name in display form (``escape.py``; ``""`` if unreadable),
+    or ``(0, None)`` if it has none (``dt_inode_dentry()``).
+
+    >>> d, name = inode_dentry(prog, dax_layout(prog), 0xffff8ced851b53c8)
+    >>> hex(d), name
+    ('0xffff8ced8512c600', 'pte.dat')
+
+    :param layout: :func:`dax_layout`
+    :param inode: a struct inode address
+    """
+    pl = _page_layout(prog)
+    if pl.i_dentry < 0 or pl.d_alias < 0 or not _kptr(inode):
+        return 0, None
+    first = _u64(prog, inode + pl.i_dentry)
+    if not _kptr(first):
+        return 0, None
+    dentry = first - pl.d_alias  # hlist_node d_alias in the d_u union
+    name = ""
+    if layout.d_name_name >= 0:
+        name_p = _u64(prog, dentry + layout.d_name_name)
+        if _kptr(name_p, 1):
+            name = _str(prog, name_p, 1023)  # dname[1024]: NAME_MAX 255 bytes, escaped
+    return dentry, name
 
 
 def page_describe(prog: Program, layout, pfn: int) -> Optional[PageInfo]:

@@ -139,6 +139,29 @@ def percpu_ref_evaluate(r: PercpuRefRaw) -> PercpuRefState:
     return PercpuRefState(mode, True, _s64(r.count), False, "atomic")
 
 
+def _possible_cpus(prog, pco) -> List[int]:
+    # The set bits of __cpu_possible_mask below min(nr_cpu_ids, NR_CPUS), NR_CPUS being the
+    # length of __per_cpu_offset[] in the debuginfo.  drgn's for_each_possible_cpu() trusts
+    # nr_cpu_ids as read from the dump (drgn 0.0.31 walks nr_cpu_ids bits): a corrupt one
+    # walks billions of bits.  Kernels without __cpu_possible_mask (before v4.5, where it
+    # was cpu_possible_bits) keep drgn's helper.
+    from drgn import FaultError
+    from drgn.helpers.linux.cpumask import for_each_possible_cpu
+
+    nr_cpus = pco.type_.length or 0
+    try:
+        mask = prog["__cpu_possible_mask"]
+    except KeyError:
+        return list(for_each_possible_cpu(prog))
+    try:
+        nr_ids = prog["nr_cpu_ids"].value_()
+    except (KeyError, FaultError):
+        nr_ids = nr_cpus
+    limit = min(nr_ids, nr_cpus, 8 * mask.type_.size)
+    raw = prog.read(mask.address_, (limit + 7) // 8)
+    return [cpu for cpu in range(limit) if raw[cpu // 8] >> (cpu % 8) & 1]
+
+
 def possible_cpu_offsets(prog) -> Optional[List[Tuple[int, int]]]:
     """
     Return ``(cpu, __per_cpu_offset[cpu])`` for every possible CPU (not only
@@ -154,11 +177,10 @@ def possible_cpu_offsets(prog) -> Optional[List[Tuple[int, int]]]:
     if key in prog.cache:
         return prog.cache[key]
     from drgn import FaultError
-    from drgn.helpers.linux.cpumask import for_each_possible_cpu
 
     try:
         pco = prog["__per_cpu_offset"]
-        out = [(cpu, pco[cpu].value_()) for cpu in for_each_possible_cpu(prog)]
+        out = [(cpu, pco[cpu].value_()) for cpu in _possible_cpus(prog, pco)]
     except (KeyError, LookupError, FaultError):
         out = None
     prog.cache[key] = out

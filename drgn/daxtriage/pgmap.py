@@ -46,6 +46,7 @@ PGMAP_MAX = 64
 PGMAP_ALTMAP_VALID = 1  # PGMAP_ALTMAP_VALID, include/linux/memremap.h (v5.3+)
 MAX_RANGES = 16
 _PAGE_SHIFT = 12
+_PHYS_LIMIT = 1 << 52  # MAX_PHYSMEM_BITS with 5-level paging (arch/x86/include/asm/sparsemem.h)
 
 
 class Pgmap:
@@ -74,6 +75,7 @@ class Pgmap:
         self.ref: Optional[PercpuRefRaw] = None
         self.ref_state: Optional[PercpuRefState] = None
         self.ref_error = ""
+        self.devmem = None  # daxtriage.devmem.DevMem
         self.expect: Optional[PgmapExpect] = None
         self.verdict = "n/a"
 
@@ -190,6 +192,14 @@ def pgmap_read(prog: Program, layout, addr: int) -> Pgmap:
             raise ValueError(f"dev_pagemap {_c(addr)} resource not readable")
     nr = min(max(pm.nr_range, 0), MAX_RANGES)
     for i in range(nr):
+        # A corrupt range would send the memmap census over up to 2^52 pfns: the kernel
+        # maps no range beyond 2^MAX_PHYSMEM_BITS (at most 52: mhp_range_allowed()), and
+        # struct range's end is inclusive (include/linux/range.h); as dt_pgmap_read().
+        if pm.start[i] > pm.end[i] or pm.end[i] >= _PHYS_LIMIT:
+            raise ValueError(
+                f"dev_pagemap {_c(addr)} range {i} {_c(pm.start[i])}-{_c(pm.end[i])} "
+                "is not a physical address range"
+            )
         pm.pfn_first.append((pm.start[i] >> _PAGE_SHIFT) + (pm.altmap_offset if i == 0 else 0))
         pm.pfn_end.append((pm.end[i] + 1) >> _PAGE_SHIFT)
 
@@ -209,9 +219,14 @@ def pgmap_read(prog: Program, layout, addr: int) -> Pgmap:
     # pointer era: the ref is the pgmap's own internal_ref (v5.3-v5.16) or the driver's
     internal = getattr(l, "pm_internal_ref", -1)
     ref_internal = l.pm_ref_is_ptr and internal >= 0 and pm.ref_addr == addr + internal
+    # device-private: allocated pages; P2PDMA: the provider's pool (devmem.py)
+    from .devmem import devmem_read
+
+    pm.devmem = devmem_read(prog, l, pm)
     pm.expect = expected_pgmap_count(
         l.refmodel, pm.type, dead, pm.pfn_first, pm.pfn_end, pm.vmemmap_shift,
-        ref_internal=ref_internal,
+        allocated_pages=pm.devmem.allocated, ref_internal=ref_internal,
+        p2p_pool_pages=pm.devmem.pool_pages,
     )
     st = pm.ref_state
     pm.verdict = count_verdict(
@@ -322,9 +337,14 @@ def pgmap_of_pfn(pgmaps: PgmapSet, pfn: int) -> Optional[Pgmap]:
     :param pgmaps: from :func:`pgmaps_collect()`
     :param pfn: page frame number
     """
+    # the range of the last answer first: a mapping's entries come in runs of one pgmap
+    last = getattr(pgmaps, "_last_hit", None)
+    if last is not None and last[0] <= pfn <= last[1]:
+        return last[2]
     for pm in pgmaps.pgmaps:
         for r in range(min(max(pm.nr_range, 0), MAX_RANGES)):
             if pm.start[r] >> _PAGE_SHIFT <= pfn <= pm.end[r] >> _PAGE_SHIFT:
+                pgmaps._last_hit = (pm.start[r] >> _PAGE_SHIFT, pm.end[r] >> _PAGE_SHIFT, pm)
                 return pm
     return None
 

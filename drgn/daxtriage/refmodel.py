@@ -20,7 +20,7 @@ Which model applies is probed once (:func:`daxtriage.layout.dax_layout`).
 Pure: no drgn import.
 """
 
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 __all__ = (
     "RM_UNKNOWN",
@@ -80,6 +80,8 @@ class PgmapExpect(NamedTuple):
     expected: int
     bulk: int  # sum of pfn_len
     rule: str
+    # > expected: any count in [expected, expected_max] is ok (P2PDMA allocations)
+    expected_max: int = -1
 
 
 def refmodel_name(model: str) -> str:
@@ -103,6 +105,7 @@ def expected_pgmap_count(
     vmemmap_shift: int,
     allocated_pages: int = 0,
     ref_internal: bool = False,
+    p2p_pool_pages: Optional[int] = None,
 ) -> PgmapExpect:
     """
     Return the true count a pgmap's ``percpu_ref`` should have under the
@@ -119,6 +122,8 @@ def expected_pgmap_count(
     :param vmemmap_shift: ``dev_pagemap.vmemmap_shift``
     :param allocated_pages: PRIVATE/COHERENT pages with refcount > 0
     :param ref_internal: (pointer era) ``pgmap->ref == &pgmap->internal_ref``
+    :param p2p_pool_pages: P2PDMA: pages allocated from the provider's
+        gen_pool (``None``: not read)
     """
     bulk = 0
     for first, end in zip(pfn_first, pfn_end):
@@ -141,6 +146,16 @@ def expected_pgmap_count(
                 1 + allocated_pages,
                 bulk,
                 "1 + allocated pages (PRIVATE/COHERENT, v6.1+)",
+            )
+        if mtype == MT_PCI_P2PDMA and p2p_pool_pages is not None:
+            # 6.1 drivers/pci/p2pdma.c pci_alloc_p2pmem(): one ref per
+            # allocation, of at least one page each (devmem.py)
+            return PgmapExpect(
+                True,
+                1 + bulk + (1 if p2p_pool_pages else 0),
+                bulk,
+                "1 + sum pfn_len + p2pmem allocations (1..pool pages, PCI_P2PDMA)",
+                1 + bulk + p2p_pool_pages,
             )
         return PgmapExpect(
             True, 1 + bulk, bulk, "1 + sum pfn_len (memremap_pages bulk refs)"
@@ -191,7 +206,7 @@ def count_verdict(expect: PgmapExpect, count_known: bool, true_count: int) -> st
     """
     if not expect.applies or not count_known:
         return "n/a"
-    if true_count == expect.expected:
+    if expect.expected <= true_count <= max(expect.expected, expect.expected_max):
         return "ok"
     if expect.expected == 0:
         return "residual"

@@ -23,6 +23,7 @@ from bisect import bisect_right
 from typing import Dict, List, Optional, Tuple
 
 from drgn import FaultError, Program
+from .escape import escape_str
 from .memory import read_u64 as _u64
 
 __all__ = ("symbol_address", "symbol_name", "module_kallsyms")
@@ -30,6 +31,9 @@ __all__ = ("symbol_address", "symbol_name", "module_kallsyms")
 _KERNEL_HALF = 0xFFFF000000000000
 _MAX_MODULES = 4096
 _MAX_SYMS = 1 << 20
+# One module's string table: st_name is a 32-bit offset read from the dump, and a
+# corrupt one must not make us read (allocate) up to 4 GiB; real ones are < 1 MiB.
+_MAX_STRTAB = 16 << 20
 # Elf64_Sym: st_name u32, st_info u8, st_other u8, st_shndx u16, st_value u64, st_size u64
 _ELF64_SYM = struct.Struct("<IBBHQQ")
 _STT_OBJECT, _STT_FUNC = 1, 2
@@ -90,22 +94,22 @@ def module_kallsyms(prog: Program) -> _ModSyms:
             symtab, strtab = _u64(prog, ks + o_sym), _u64(prog, ks + o_str)
             try:
                 num = struct.unpack("<I", prog.read(ks + o_num, 4))[0]
-            except (FaultError, ValueError):
+            except (FaultError, ValueError, OverflowError):
                 num = 0
             num = min(num, _MAX_SYMS - len(entries))
             if symtab and strtab and num:
                 try:
                     syms = list(_ELF64_SYM.iter_unpack(prog.read(symtab, num * _ELF64_SYM.size)))
-                    end = max(s[0] for s in syms) + 256
+                    end = min(max(s[0] for s in syms) + 256, _MAX_STRTAB)
                     strs = _read_upto(prog, strtab, end)
-                except (FaultError, ValueError):
+                except (FaultError, ValueError, OverflowError):
                     syms, strs = [], b""
                 for st_name, st_info, _, _, value, size in syms:
                     if st_info & 0xF not in (_STT_OBJECT, _STT_FUNC) or not value:
                         continue
                     if st_name >= len(strs):
                         continue
-                    name = strs[st_name:strs.find(b"\0", st_name)].decode(errors="replace")
+                    name = strs[st_name:strs.find(b"\0", st_name)].decode(errors="surrogateescape")
                     if name:
                         entries.append((value, size, name))
         pos = _u64(prog, pos)
@@ -121,7 +125,7 @@ def _read_upto(prog: Program, a: int, n: int) -> bytes:
     # n bytes, or as many as are readable (the strtab may end a page early)
     try:
         return prog.read(a, n)
-    except (FaultError, ValueError):
+    except (FaultError, ValueError, OverflowError):
         pass
     out = bytearray()
     step = 4096 - (a & 4095)
@@ -129,7 +133,7 @@ def _read_upto(prog: Program, a: int, n: int) -> bytes:
         k = min(step, n - len(out))
         try:
             out += prog.read(a + len(out), k)
-        except (FaultError, ValueError):
+        except (FaultError, ValueError, OverflowError):
             break
         step = 4096
     return bytes(out)
@@ -183,6 +187,8 @@ def symbol_name(prog: Program, addr: int) -> Optional[str]:
     if memo is not None and addr in memo:
         return memo[addr]
     name = _symbol_name(prog, addr)
+    if name is not None:  # module symbol names come from the dump's kallsyms
+        name = escape_str(name)
     if memo is not None:
         memo[addr] = name
     return name

@@ -31,6 +31,7 @@ from typing import Iterator, List, NamedTuple, Optional, Sequence
 
 from drgn import FaultError, Program
 
+from .escape import escape_bytes
 from .memory import read_u64 as _u64, read_u32 as _u32, kptr_ok as _kptr
 from .layout import member_offset, type_size
 from .symbols import symbol_address, symbol_name
@@ -154,7 +155,7 @@ class Task(NamedTuple):
     task: int  # struct task_struct *
     pid: int
     tgid: int
-    comm: str  # non-printable bytes as '?'
+    comm: str  # display form (escape.py)
     state: str  # R S D T t I X Z ?
     state_raw: int
     stack: int  # task->stack
@@ -196,7 +197,7 @@ def _read_task(prog: Program, tl: TaskLayout, task: int) -> Optional[Task]:
         raw = prog.read(task + tl.t_comm, 16)
     except (FaultError, ValueError, OverflowError):
         raw = bytes(16)
-    comm = "".join(chr(b) if 32 <= b <= 126 else "?" for b in raw.split(b"\0", 1)[0])
+    comm = escape_bytes(raw.split(b"\0", 1)[0])  # a comm is whatever prctl() set
     st = _u32(prog, task + tl.t_state) if tl.t_state >= 0 else None
     stack = (_u64(prog, task + tl.t_stack) or 0) if tl.t_stack >= 0 else 0
     sp = (_u64(prog, task + tl.th_sp) or 0) if tl.th_sp >= 0 else 0

@@ -49,7 +49,9 @@ rm -rf "$out" && mkdir -p "$out"
 # The modules are built in scratch copies so the source tree stays clean: daxtruth (the
 # read-only ground-truth reporter) and daxfault (the test-only fault injector of the bug
 # replicas, docs/replicas.md).
-hdr=$(ls -d "$kdir"/usr/src/linux-headers-*-amd64 | head -1)
+# Debian's flavour headers and the own kernel's (build-kernel.sh) are both linux-headers-$release.
+hdr=$kdir/usr/src/linux-headers-$release
+[ -d "$hdr" ] || die "no headers $hdr"
 # No BTF for a test module: 6.12+ headers would run pahole (not installed) for it.
 nobtf=CONFIG_DEBUG_INFO_BTF_MODULES=
 build_module() { # NAME: $guest/NAME -> $out/NAME.ko

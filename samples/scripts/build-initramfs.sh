@@ -63,6 +63,8 @@ add_modules() {
 		*)        install -D -m 644 "$f" "$root$rel" ;;
 		esac
 	done
+	# (a kernel with all of them built in, like the own kernel's capture set, copies no .ko)
+	mkdir -p "$root/lib/modules/$release"
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
 		[ -f "$kdir/lib/modules/$release/$f" ] && cp "$kdir/lib/modules/$release/$f" "$root/lib/modules/$release/"
 	done
@@ -98,10 +100,11 @@ base_root "$root"
 add_bin "$root" ndctl daxctl mkfs.ext4 mke2fs mkfs.xfs kexec
 [ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$root/etc/"
 # crc32c_generic: ext4's checksums; 7.x has crc32c as a built-in library instead.
+# test_hmm: the own kernel's device-private memory (Debian's kernels do not build it).
 # pvpanic: 5.10 has one pvpanic module; 5.12+ split it into pvpanic_pci/pvpanic_mmio (which
 # depend on pvpanic).
 add_modules "$root" virtio_pci virtio_blk crc32c_generic? ext4 xfs qemu_fw_cfg \
-	pvpanic pvpanic_pci? pvpanic_mmio? nfit nd_pmem dax_pmem device_dax brd 9p? 9pnet_virtio?
+	pvpanic pvpanic_pci? pvpanic_mmio? nfit nd_pmem dax_pmem device_dax brd 9p? 9pnet_virtio? test_hmm?
 install -D -m 644 "$build/daxtruth.ko" "$root/lib/daxtruth.ko"
 install -D -m 644 "$build/daxfault.ko" "$root/lib/daxfault.ko"
 install -D -m 755 "$build/daxhold" "$root/bin/daxhold"

@@ -10,6 +10,8 @@
 # A manifest line may end with OPTION=VALUE words (samples/manifest, docs/samples.md):
 # dumplevel, capture-tools and build-suite shape the guest build and the dump (and so its
 # cache key); crash and drgn only tell the tests which tools to use, so they go into SET.list.
+# kernel=own says META-PACKAGE is a kernel source package that build-kernel.sh builds (its
+# versions file then names the source version and config fragment, so it keys the guest build).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 set_name=${1:-default}; shift || true
@@ -23,17 +25,24 @@ while read -r set suite meta words; do
 	case $set in ''|'#'*) continue ;; esac
 	[ "$set" = "$set_name" ] || continue
 	found=1
-	scenarios="" buildopts=() testopts="" dumplevel=31
+	scenarios="" buildopts=() testopts="" dumplevel=31 kernel=debian
 	for w in $words; do
 		case $w in
 		dumplevel=*) dumplevel=${w#*=}; buildopts+=("$w") ;;
 		capture-tools=*|build-suite=*) buildopts+=("$w") ;;
 		crash=*|crash-opts=*|drgn=*) testopts+=" $w" ;;
+		kernel=debian|kernel=own) kernel=${w#*=} ;;
 		*=*) die "manifest: unknown option '$w' for $suite" ;;
 		*) scenarios+=" $w" ;;
 		esac
 	done
-	kdir=$("$DT_SCRIPTS/fetch-kernel.sh" "$suite" "$meta" </dev/null)
+	# kernel=own: META-PACKAGE is Debian's kernel source package, built here with the
+	# checked-in config fragment (build-kernel.sh); otherwise Debian's binary kernel.
+	if [ "$kernel" = own ]; then
+		kdir=$("$DT_SCRIPTS/build-kernel.sh" "$meta" </dev/null)
+	else
+		kdir=$("$DT_SCRIPTS/fetch-kernel.sh" "$suite" "$meta" </dev/null)
+	fi
 	release=$(sed -n 's/^release=//p' "$kdir/versions")
 	# The samples this set must have, written before anything is built, so the tests count
 	# a sample that failed to build as a failure rather than not seeing it.
@@ -52,6 +61,10 @@ while read -r set suite meta words; do
 		extra=() tag="" cached=$cache/$s
 		case $s in
 		fsdax-ext4|devdax) extra=(--qmp-snapshot) ;;
+		# An NVMe controller memory buffer: the nvme driver registers it as P2PDMA memory.
+		allpgmaps|p2pdma) extra=(--nvme-cmb-mb 64) ;;
+		# make bench's sample: a 22 GiB NVDIMM, 4 GiB of file faulted in under TCG.
+		bigpmem) extra=(--memory 3G --pmem-gib 22 --timeout-scale 8) ;;
 		live)	# The live smoke test runs this tree's drgn front end in the guest: its outputs
 			# are only valid for that code, so the code is part of the sample's key.
 			# (the same hash as tests/test_live.py: C-locale file order)

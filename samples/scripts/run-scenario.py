@@ -120,11 +120,19 @@ def main():
     ap.add_argument("--qmp-snapshot", action="store_true")
     ap.add_argument("--dumplevel", default="31")
     ap.add_argument("--memory", default="2G")
+    ap.add_argument("--pmem-gib", type=int, default=2,
+                    help="size of the emulated NVDIMM (a sparse file in the sample's work dir)")
+    ap.add_argument("--timeout-scale", type=float, default=1.0,
+                    help="multiply the held and capture timeouts (bigpmem: minutes of faults "
+                         "under TCG and a large memmap to compress)")
     ap.add_argument("--guest-build", default="", help="cache key of the guest build (recorded)")
     ap.add_argument("--live-drgn", metavar="REPO",
                     help="share this machine's root read-only with the guest (virtio-9p) so the "
                          "scenario can run REPO's drgn front end on the live guest kernel")
     ap.add_argument("--tag", default="", help="recorded in run.json (what else the sample depends on)")
+    ap.add_argument("--nvme-cmb-mb", type=int, default=0, metavar="MB",
+                    help="add an NVMe controller with a controller memory buffer of MB MiB "
+                         "(the nvme driver registers it as PCI P2PDMA memory)")
     args = ap.parse_args()
 
     out = os.path.abspath(args.out)
@@ -135,10 +143,13 @@ def main():
     gdir = os.path.abspath(args.guest_dir)
     t = {"start": time.time()}
 
-    # Sparse backing for a 2 GiB labelled NVDIMM, and an ext4 disk for the dump and records.
+    # Sparse backing for a labelled NVDIMM, and an ext4 disk for the dump and records.
     nv = os.path.join(work, "nvdimm.img")
     with open(nv, "wb") as f:
-        f.truncate(2 << 30)
+        f.truncate(args.pmem_gib << 30)
+    # The NVDIMM lives in the hotplug area, so maxmem must cover RAM and it.
+    ram_gib = int(args.memory.rstrip("G"))
+    maxmem = max(16, ram_gib + args.pmem_gib + 1)
     disk = os.path.join(work, "out.img")
     with open(disk, "wb") as f:
         f.truncate(512 << 20)
@@ -151,8 +162,8 @@ def main():
     append = (f"console=ttyS0,115200 crashkernel=256M panic=0 "
               f"daxtriage.scenario={args.scenario} daxtriage.dumplevel={args.dumplevel}")
     qemu = ["qemu-system-x86_64", "-machine", "pc,nvdimm=on", *acc, "-smp", "2",
-            "-m", f"{args.memory},slots=4,maxmem=16G",
-            "-object", f"memory-backend-file,id=nv0,share=on,mem-path={nv},size=2G",
+            "-m", f"{args.memory},slots=4,maxmem={maxmem}G",
+            "-object", f"memory-backend-file,id=nv0,share=on,mem-path={nv},size={args.pmem_gib}G",
             "-device", "nvdimm,id=nvdimm0,memdev=nv0,label-size=2M",
             "-device", "vmcoreinfo", "-device", "pvpanic", "-action", "panic=pause",
             "-nodefaults", "-display", "none", "-no-reboot",
@@ -163,6 +174,14 @@ def main():
             "-serial", "chardev:chan",
             "-qmp", f"unix:{qmp_path},server=on,wait=off",
             "-drive", f"file={disk},if=virtio,format=raw"]
+    if args.nvme_cmb_mb:
+        # A small sparse namespace; QEMU's nvme device exposes cmb_size_mb of BAR memory that
+        # drivers/nvme/host/pci.c nvme_map_cmb() hands to pci_p2pdma_add_resource().
+        nvme = os.path.join(work, "nvme.img")
+        with open(nvme, "wb") as f:
+            f.truncate(64 << 20)
+        qemu += ["-drive", f"file={nvme},if=none,id=nvm,format=raw",
+                 "-device", f"nvme,serial=deadbeef,drive=nvm,cmb_size_mb={args.nvme_cmb_mb}"]
     if args.live_drgn:
         # The guest chroots into this machine's root to run python3 + drgn + the repository
         # as they are here; read-only, so the guest cannot change anything on the host.
@@ -175,7 +194,7 @@ def main():
     status = "failed"
     try:
         # The live drgn run loads vmlinux debuginfo over 9p under TCG: minutes.
-        deadline = time.time() + HELD_TIMEOUT * (3 if args.live_drgn else 1)
+        deadline = time.time() + HELD_TIMEOUT * (3 if args.live_drgn else 1) * args.timeout_scale
         chan = connect_unix(chan_path, deadline)
         qmp = Qmp(qmp_path)
         chan.settimeout(1.0)
@@ -217,7 +236,7 @@ def main():
             log(f"{args.scenario}: QMP snapshot in {t['qmp_dump'] - t['held']:.1f} s")
         t["panic"] = time.time()
         chan.sendall(b"@@ PANIC\n")
-        deadline = time.time() + CAPTURE_TIMEOUT
+        deadline = time.time() + CAPTURE_TIMEOUT * args.timeout_scale
         while proc.poll() is None:
             if time.time() > deadline:
                 st = qmp.cmd("query-status")
@@ -253,6 +272,8 @@ def main():
         fill_kdump_utsname(os.path.join(work, "vmcore.qmp"), uname)
     os.unlink(nv)
     os.unlink(disk)
+    if args.nvme_cmb_mb:
+        os.unlink(os.path.join(work, "nvme.img"))
     os.replace(os.path.join(work, "console.log.keep"), console)
     os.symlink(os.path.join(kdir, "debuginfo"), os.path.join(work, "debuginfo"))
     shutil.copy(os.path.join(kdir, "versions"), os.path.join(work, "versions"))

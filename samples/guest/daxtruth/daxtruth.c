@@ -37,7 +37,12 @@
  *     page PFN [PFN ...]        (at most 4096 pfns)
  *     pgmap PFN
  *     file PATH [INDEX ...]     (PATH must not contain blanks)
+ *     filesum PATH STRIDE [INDEX ...]
+ *                               file, for a mapping of millions of entries: every
+ *                               STRIDE-th entry and exact counts by order
  *     range START_PFN END_PFN   (END exclusive, at most 2^22 pfns)
+ *     pgmaps XARRAY             every pgmap of pgmap_array (its address from
+ *                               /proc/kallsyms: the array is static)
  *     task PID
  *     cpus
  *   Numbers are parsed with kstrtoul(base 0): "0x" hex, decimal, or, with a
@@ -89,6 +94,8 @@
 #include <linux/kallsyms.h>
 #include <linux/range.h>
 #include <linux/completion.h>
+#include <linux/pci.h>
+#include <linux/genalloc.h>
 
 /* ------------------------------------------------------------------------
  * Limits.  Every loop in this file is bounded by one of these.
@@ -100,6 +107,7 @@
 #define DT_MAX_RANGE_PFNS	(1UL << 22)
 #define DT_MAX_NONIDLE		4096
 #define DT_MAX_XA_ENTRIES	1000000UL
+#define DT_MAX_XA_SUMMARY	(1UL << 28)	/* entries a filesum walk counts */
 #define DT_XA_BATCH		1024		/* entries per RCU section */
 #define DT_MAX_PGMAP_RANGES	1024		/* sanity cap on nr_range */
 #define DT_RESULT_INIT		(64 * 1024)
@@ -1172,6 +1180,63 @@ static void dt_emit_pgmap_ranges(struct dt_jbuf *jb, struct dev_pagemap *pgmap)
 		   !dt_type_idles_at_zero(READ_ONCE(pgmap->type)));
 }
 
+/*
+ * The device behind a PCI P2PDMA pgmap: 6.1 drivers/pci/p2pdma.c keeps the
+ * pgmap in a private struct pci_p2pdma_pagemap { struct dev_pagemap pgmap;
+ * struct pci_dev *provider; u64 bus_offset; } (line 30 of the 6.1.192
+ * source).  Reproduced here because the struct is in no header; the own
+ * kernel (samples/kernel/) is the only sample kernel with P2PDMA.  null for
+ * other types and kernels without CONFIG_PCI_P2PDMA.
+ */
+struct dt_p2pdma_pagemap {
+	struct dev_pagemap pgmap;
+	struct pci_dev *provider;
+	u64 bus_offset;
+};
+
+/* 6.1 drivers/pci/p2pdma.c struct pci_p2pdma: the allocator comes first. */
+struct dt_p2pdma {
+	struct gen_pool *pool;
+};
+
+static void dt_emit_pgmap_provider(struct dt_jbuf *jb,
+				   struct dev_pagemap *pgmap, int type)
+{
+#if IS_ENABLED(CONFIG_PCI_P2PDMA)
+	if (type == MEMORY_DEVICE_PCI_P2PDMA) {
+		struct dt_p2pdma_pagemap *p2p =
+			container_of(pgmap, struct dt_p2pdma_pagemap, pgmap);
+		struct pci_dev *pdev = READ_ONCE(p2p->provider);
+
+		if (pdev && dt_kernel_readable(pdev, sizeof(*pdev))) {
+			struct dt_p2pdma *p2pdma;
+			struct gen_pool *pool = NULL;
+
+			dt_jb_str(jb, "provider", pci_name(pdev));
+			dt_jb_hex(jb, "bus_offset", p2p->bus_offset);
+			/*
+			 * The pool pci_alloc_p2pmem() allocates from: bytes
+			 * it manages and bytes free (gen_pool_size/avail).
+			 */
+			rcu_read_lock();
+			p2pdma = (struct dt_p2pdma *)rcu_dereference(pdev->p2pdma);
+			if (p2pdma && dt_kernel_readable(p2pdma, sizeof(*p2pdma)))
+				pool = READ_ONCE(p2pdma->pool);
+			rcu_read_unlock();
+			if (pool && dt_kernel_readable(pool, sizeof(void *))) {
+				dt_jb_uint(jb, "pool_size", gen_pool_size(pool));
+				dt_jb_uint(jb, "pool_avail", gen_pool_avail(pool));
+			} else {
+				dt_jb_null(jb, "pool_size");
+				dt_jb_null(jb, "pool_avail");
+			}
+			return;
+		}
+	}
+#endif
+	dt_jb_null(jb, "provider");
+}
+
 static void dt_emit_pgmap(struct dt_jbuf *jb, unsigned long pfn,
 			  struct dev_pagemap *pgmap)
 {
@@ -1195,6 +1260,8 @@ static void dt_emit_pgmap(struct dt_jbuf *jb, unsigned long pfn,
 	dt_emit_pgmap_ranges(jb, pgmap);
 	dt_emit_pgmap_ops(jb, READ_ONCE(pgmap->ops));
 	dt_jb_ptr(jb, "owner", READ_ONCE(pgmap->owner));
+	dt_jb_sym(jb, "owner_symbol", READ_ONCE(pgmap->owner), true);
+	dt_emit_pgmap_provider(jb, pgmap, type);
 	dt_jb_uint(jb, "done", READ_ONCE(pgmap->done.done));
 	/* A waiter here is memunmap_pages() blocked on outstanding refs. */
 	dt_jb_bool(jb, "done_has_waiters",
@@ -1257,6 +1324,67 @@ static int dt_cmd_pgmap(struct dt_jbuf *jb, char *args)
 }
 
 /* ------------------------------------------------------------------------
+ * pgmaps XARRAY
+ *
+ * Every pgmap registered in mm/memremap.c's pgmap_array, the registry
+ * get_dev_pagemap() searches.  The array is static (not exported), so the
+ * caller passes its address as /proc/kallsyms shows it (root, 6.1 has
+ * KALLSYMS_ALL in Debian and in the own kernel).  Each pgmap once, at the
+ * first pfn it is registered for, as the "pgmap PFN" document; in the
+ * order of the array (pfn order).
+ * ------------------------------------------------------------------------ */
+
+#define DT_MAX_PGMAPS	64
+
+static int dt_cmd_pgmaps(struct dt_jbuf *jb, char *args)
+{
+	struct dev_pagemap *seen[DT_MAX_PGMAPS];
+	unsigned long first[DT_MAX_PGMAPS];
+	unsigned long addr, index;
+	struct xarray *xa;
+	void *entry;
+	int n = 0, i;
+	char *tok = dt_token(&args);
+
+	if (!tok || kstrtoul(tok, 0, &addr) || dt_token(&args))
+		return -EINVAL;
+	xa = (struct xarray *)addr;
+	if (!dt_kernel_readable(xa, sizeof(*xa))) {
+		dt_jb_error(jb, "0x%lx is not a readable xarray", addr);
+		return 0;
+	}
+	/* Collect first: emitting allocates, xa_for_each takes RCU per step. */
+	xa_for_each(xa, index, entry) {
+		for (i = 0; i < n && seen[i] != entry; i++)
+			;
+		if (i < n)
+			continue;
+		if (n == DT_MAX_PGMAPS) {
+			dt_jb_error(jb, "more than %d pgmaps", DT_MAX_PGMAPS);
+			return 0;
+		}
+		seen[n] = entry;
+		first[n++] = index;
+	}
+	dt_jb_arr(jb, NULL);
+	for (i = 0; i < n; i++) {
+		const char *why = dt_pgmap_implausible(seen[i]);
+
+		if (why) {
+			dt_jb_obj(jb, NULL);
+			dt_jb_uint(jb, "pfn", first[i]);
+			dt_jb_ptr(jb, "address", seen[i]);
+			dt_jb_str(jb, "implausible", why);
+			dt_jb_end_obj(jb);
+			continue;
+		}
+		dt_emit_pgmap(jb, first[i], seen[i]);
+	}
+	dt_jb_end_arr(jb);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
  * file PATH [INDEX ...]
  * ------------------------------------------------------------------------ */
 
@@ -1289,13 +1417,21 @@ static bool dt_xa_next_index(unsigned long index, int order,
  * formatted outside it, where the output buffer may grow.  The next batch
  * resumes after the last entry's whole index range, so a multi-index entry
  * is not returned twice.
+ *
+ * @stride > 1 (filesum): only every stride-th entry is listed, the walk
+ * counts up to DT_MAX_XA_SUMMARY entries, and "entries_by_order" counts
+ * every entry walked by its order.
  */
-static void dt_emit_xa_entries(struct dt_jbuf *jb, struct xarray *xa)
+static void dt_emit_xa_entries(struct dt_jbuf *jb, struct xarray *xa,
+			       unsigned long stride)
 {
+	unsigned long cap = stride > 1 ? DT_MAX_XA_SUMMARY : DT_MAX_XA_ENTRIES;
+	unsigned long by_order[BITS_PER_LONG + 1] = { };
 	struct dt_xa_ent *batch;
 	unsigned long start = 0, total = 0, index;
 	bool more = true, truncated = false;
 	void *entry;
+	char key[8];
 
 	batch = kvmalloc_array(DT_XA_BATCH, sizeof(*batch), GFP_KERNEL);
 	if (!batch) {
@@ -1314,7 +1450,7 @@ static void dt_emit_xa_entries(struct dt_jbuf *jb, struct xarray *xa)
 			batch[n].raw = (unsigned long)entry;
 			batch[n].order = xa_get_order(xa, index);
 			n++;
-			if (n == DT_XA_BATCH || total + n == DT_MAX_XA_ENTRIES)
+			if (n == DT_XA_BATCH || total + n == cap)
 				break;
 		}
 		rcu_read_unlock();
@@ -1322,6 +1458,11 @@ static void dt_emit_xa_entries(struct dt_jbuf *jb, struct xarray *xa)
 		more = entry != NULL;
 
 		for (i = 0; i < n; i++) {
+			int o = batch[i].order;
+
+			by_order[o < 0 || o > BITS_PER_LONG ? BITS_PER_LONG : o]++;
+			if ((total + i) % stride)
+				continue;
 			dt_jb_obj(jb, NULL);
 			dt_jb_uint(jb, "index", batch[i].index);
 			dt_jb_hex(jb, "raw", batch[i].raw);
@@ -1333,7 +1474,7 @@ static void dt_emit_xa_entries(struct dt_jbuf *jb, struct xarray *xa)
 		if (more)
 			more = dt_xa_next_index(batch[n - 1].index,
 						batch[n - 1].order, &start);
-		if (more && total >= DT_MAX_XA_ENTRIES) {
+		if (more && total >= cap) {
 			truncated = xa_find(xa, &start, ULONG_MAX,
 					    XA_PRESENT) != NULL;
 			more = false;
@@ -1343,6 +1484,19 @@ static void dt_emit_xa_entries(struct dt_jbuf *jb, struct xarray *xa)
 	dt_jb_end_arr(jb);
 	dt_jb_uint(jb, "entries_count", total);
 	dt_jb_bool(jb, "entries_truncated", truncated);
+	if (stride > 1) {
+		int o;
+
+		dt_jb_uint(jb, "entries_stride", stride);
+		dt_jb_obj(jb, "entries_by_order");
+		for (o = 0; o <= BITS_PER_LONG; o++) {
+			if (!by_order[o])
+				continue;
+			snprintf(key, sizeof(key), "%d", o);
+			dt_jb_uint(jb, key, by_order[o]);
+		}
+		dt_jb_end_obj(jb);
+	}
 	kvfree(batch);
 }
 
@@ -1367,7 +1521,8 @@ static void dt_emit_xa_lookups(struct dt_jbuf *jb, struct xarray *xa,
 }
 
 static void dt_emit_file(struct dt_jbuf *jb, const char *path,
-			 struct file *file, const unsigned long *idx, long n)
+			 struct file *file, const unsigned long *idx, long n,
+			 unsigned long stride)
 {
 	struct inode *inode = file_inode(file);
 	struct address_space *mapping = file->f_mapping;
@@ -1410,7 +1565,7 @@ static void dt_emit_file(struct dt_jbuf *jb, const char *path,
 #else
 	dt_jb_null(jb, "nrexceptional");
 #endif
-	dt_emit_xa_entries(jb, &mapping->i_pages);
+	dt_emit_xa_entries(jb, &mapping->i_pages, stride);
 	dt_emit_xa_lookups(jb, &mapping->i_pages, idx, n);
 	dt_jb_end_obj(jb);
 }
@@ -1423,16 +1578,21 @@ static void dt_emit_file(struct dt_jbuf *jb, const char *path,
  */
 #define DT_OPEN_FLAGS	(O_RDONLY | O_NONBLOCK | O_NOCTTY | O_LARGEFILE)
 
-static int dt_cmd_file(struct dt_jbuf *jb, char *args)
+static int dt_file_common(struct dt_jbuf *jb, char *args, bool summary)
 {
-	unsigned long *idx;
+	unsigned long *idx, stride = 1;
 	struct file *file;
-	char *path;
+	char *path, *st;
 	long n;
 
 	path = dt_token(&args);
 	if (!path)
 		return -EINVAL;
+	if (summary) {
+		st = dt_token(&args);
+		if (!st || kstrtoul(st, 0, &stride) || !stride)
+			return -EINVAL;
+	}
 	idx = kvmalloc_array(DT_MAX_INDICES, sizeof(*idx), GFP_KERNEL);
 	if (!idx)
 		return -ENOMEM;
@@ -1454,10 +1614,20 @@ static int dt_cmd_file(struct dt_jbuf *jb, char *args)
 		kvfree(idx);
 		return 0;
 	}
-	dt_emit_file(jb, path, file, idx, n);
+	dt_emit_file(jb, path, file, idx, n, stride);
 	filp_close(file, NULL);
 	kvfree(idx);
 	return 0;
+}
+
+static int dt_cmd_file(struct dt_jbuf *jb, char *args)
+{
+	return dt_file_common(jb, args, false);
+}
+
+static int dt_cmd_filesum(struct dt_jbuf *jb, char *args)
+{
+	return dt_file_common(jb, args, true);
 }
 
 /* ------------------------------------------------------------------------
@@ -1542,6 +1712,7 @@ static bool dt_pgmap_type(struct dt_pgmap_cache *c, struct dev_pagemap *pgmap,
 struct dt_census {
 	unsigned long invalid, tails, zone_device, suspect_heads;
 	unsigned long idle_at_zero, pgmap_implausible;
+	unsigned long zero_idle_allocated;	/* of those, refcount != 0 */
 	unsigned long nonidle_total, nonidle_tails, nonidle_listed;
 	int idle_refcount;	/* of the last classified page's type; -1: none */
 };
@@ -1596,7 +1767,15 @@ static void dt_census_pfn(struct dt_jbuf *jb, struct dt_census *c,
 		if (!dt_pgmap_type(pc, dt_page_pgmap(head), pfn, &type)) {
 			c->pgmap_implausible++;
 		} else if (dt_type_idles_at_zero(type)) {
+			/*
+			 * 6.1 lib/test_hmm.c dmirror_devmem_alloc_page() and
+			 * nouveau: a free page sits on the driver's free list
+			 * at refcount 0; zone_device_page_init() sets 1 on
+			 * allocation (and takes one pgmap reference).
+			 */
 			c->idle_at_zero++;
+			if (refcount)
+				c->zero_idle_allocated++;
 			return;
 		} else {
 			idle = dt_type_idle_refcount(type);
@@ -1668,6 +1847,7 @@ static int dt_cmd_range(struct dt_jbuf *jb, char *args)
 	dt_jb_uint(jb, "tails", c.tails);
 	dt_jb_uint(jb, "zone_device", c.zone_device);
 	dt_jb_uint(jb, "idle_at_zero_skipped", c.idle_at_zero);
+	dt_jb_uint(jb, "zero_idle_allocated", c.zero_idle_allocated);
 	dt_jb_uint(jb, "pgmap_implausible", c.pgmap_implausible);
 	dt_jb_uint(jb, "suspect_heads", c.suspect_heads);
 	if (c.idle_refcount >= 0)
@@ -1788,13 +1968,16 @@ static const struct dt_command dt_commands[] = {
 	{ "page", dt_cmd_page },
 	{ "pgmap", dt_cmd_pgmap },
 	{ "file", dt_cmd_file },
+	{ "filesum", dt_cmd_filesum },
 	{ "range", dt_cmd_range },
+	{ "pgmaps", dt_cmd_pgmaps },
 	{ "task", dt_cmd_task },
 	{ "cpus", dt_cmd_cpus },
 };
 
 #define DT_USAGE "commands: page PFN..., pgmap PFN, file PATH [INDEX...], " \
-		 "range START_PFN END_PFN, task PID, cpus"
+		 "filesum PATH STRIDE [INDEX...], " \
+		 "range START_PFN END_PFN, pgmaps XARRAY, task PID, cpus"
 
 static int dt_run_command(struct dt_jbuf *jb, char *line)
 {

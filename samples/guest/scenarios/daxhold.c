@@ -7,6 +7,16 @@
  *   daxhold fs DIR        [--panic-on-usr1] --out FILE --ready FILE
  *   daxhold devdax DEV                        --out FILE --ready FILE
  *   daxhold truncate DIR                      --out FILE --ready FILE
+ *   daxhold big DIR DEVDAX                    --out FILE --ready FILE
+ *     the bigpmem sample (docs/performance.md): a file of 2^20 4 KiB entries and 2 MiB entries;
+ *     its ground truth lists every 4096th entry and exact counts by order (daxtruth filesum)
+ *   daxhold hostile DIR                       --out FILE --ready FILE
+ *     files whose names are hostile to terminals and JSON writers (issue 7)
+ *   daxhold allpgmaps DEVDAX hmm|nohmm        --out FILE --ready FILE
+ *     the own kernel's sample of every pgmap type (docs/samples.md "The own kernel"):
+ *     devdax's state, anonymous pages migrated to test_hmm's device-private memory (some
+ *     unmapped again, so the driver has freed device pages too), and every pgmap of
+ *     pgmap_array in the ground truth (the NVMe CMB's P2PDMA pgmap among them)
  *   daxhold leak DAXDEV | refexit DAXDEV | nulldax DIR | floor DIR | entrylock DIR
  *                                             --out FILE --ready FILE
  *     the bug replicas (docs/replicas.md): the same, plus faults injected through the
@@ -25,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -132,8 +144,8 @@ struct touch {
 };
 
 struct mapped {
-	const char *name;	/* what the mapping is for */
-	char path[256];
+	const char *name;	/* what the mapping is for (hostile: the file name) */
+	char path[512];		/* hostile names: /proc/self/fd/N (see map_file) */
 	int fd;
 	unsigned long size;	/* file size */
 	unsigned long len;	/* mapped length */
@@ -141,6 +153,8 @@ struct mapped {
 	char *addr;
 	int ntouch;
 	struct touch touch[MAX_TOUCH];
+	unsigned long populated;	/* bytes from offset 0 faulted in besides the touches */
+	unsigned long truth_stride;	/* > 0: summarised ground truth (daxtruth filesum) */
 };
 
 struct pin {
@@ -150,7 +164,7 @@ struct pin {
 	uint64_t pfn;
 };
 
-static struct mapped maps[8];
+static struct mapped maps[16];
 static int nmaps;
 static struct pin pins[MAX_PINS];
 static int npins;
@@ -183,6 +197,14 @@ static char *map_aligned(int fd, unsigned long len, int flags)
 	return m;
 }
 
+static int plain_name(const char *s)
+{
+	for (; *s; s++)
+		if (*s <= ' ' || *s > '~' || *s == '"' || *s == '\\')
+			return 0;
+	return 1;
+}
+
 static struct mapped *map_file(const char *name, const char *dir, unsigned long size,
 			       unsigned long alloc, int sync)
 {
@@ -201,6 +223,11 @@ static struct mapped *map_file(const char *name, const char *dir, unsigned long 
 	m->addr = map_aligned(m->fd, size, sync ? MAP_SHARED_VALIDATE | MAP_SYNC : MAP_SHARED);
 	if (!m->addr)
 		die("mmap %s", m->path);
+	/* A name with bytes a shell word or the daxtruth command line cannot carry (blanks,
+	 * controls, non-ASCII): the module opens the file, and the truth names it, by its
+	 * descriptor (the same dentry); the name's bytes are in the truth as "name_hex". */
+	if (!plain_name(name))
+		snprintf(m->path, sizeof(m->path), "/proc/self/fd/%d", m->fd);
 	return m;
 }
 
@@ -262,6 +289,87 @@ static void resolve_pfns(void)
 
 static FILE *out;
 
+/* S as a JSON string the way daxtruth writes names: every byte outside printable ASCII as
+ * \u00XX (one code point per byte, so the bytes survive), then S's bytes in hex. */
+static void emit_name(const char *key, const char *s)
+{
+	fprintf(out, "\"%s\": \"", key);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p > 0x7e)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	fprintf(out, "\", \"%s_hex\": \"", key);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		fprintf(out, "%02x", *p);
+	fprintf(out, "\", ");
+}
+
+/* ---- device-private memory through lib/test_hmm.c (own kernel only) ---------------------- */
+
+/* 6.1 lib/test_hmm_uapi.h (not installed as a uapi header). */
+struct hmm_dmirror_cmd {
+	uint64_t addr, ptr, npages, cpages, faults;
+};
+#define HMM_DMIRROR_MIGRATE_TO_DEV _IOWR('H', 0x02, struct hmm_dmirror_cmd)
+
+struct hmm_region {
+	int device;			/* /dev/hmm_dmirrorN */
+	char *addr;			/* anonymous mapping */
+	unsigned long npages;		/* migrated to the device */
+	unsigned long unmapped;		/* then unmapped again: device pages freed */
+};
+static struct hmm_region hmm[2];
+static int nhmm;
+/* &pgmap_array from /proc/kallsyms: the ground truth lists every pgmap (daxtruth pgmaps). */
+static unsigned long pgmap_xa;
+
+static unsigned long kallsyms_addr(const char *name)
+{
+	char line[256], sym[128], type;
+	unsigned long a;
+	FILE *f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		die("open /proc/kallsyms");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx %c %127s", &a, &type, sym) == 3 && !strcmp(sym, name)) {
+			fclose(f);
+			return a;
+		}
+	fclose(f);
+	die("no %s in /proc/kallsyms", name);
+	return 0;
+}
+
+/* Migrate NPAGES written anonymous pages to dmirror DEVICE's device-private memory
+ * (hmm-tests.c "migrate" in 6.1: HMM_DMIRROR_MIGRATE_TO_DEV), then unmap the last UNMAP of
+ * them: the zap drops those device pages to refcount 0, back to the driver's free list
+ * (dmirror_devmem_free). */
+static void hmm_migrate(int device, unsigned long npages, unsigned long unmap)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "/dev/hmm_dmirror%d", device);
+	int fd = open(path, O_RDWR);	/* kept open: the mirror lives as long as the fd */
+	if (fd < 0)
+		die("open %s", path);
+	char *a = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *mirror = malloc(npages * PAGE);
+	if (a == MAP_FAILED || !mirror)
+		die("hmm buffer");
+	for (unsigned long i = 0; i < npages; i++)
+		memset(a + i * PAGE, (int)(i + 1), PAGE);
+	struct hmm_dmirror_cmd cmd = { .addr = (uintptr_t)a, .ptr = (uintptr_t)mirror, .npages = npages };
+	if (ioctl(fd, HMM_DMIRROR_MIGRATE_TO_DEV, &cmd) || cmd.cpages != npages)
+		die("%s: migrated %llu of %lu pages", path, (unsigned long long)cmd.cpages, npages);
+	if (unmap && munmap(a + (npages - unmap) * PAGE, unmap * PAGE))
+		die("munmap");
+	hmm[nhmm++] = (struct hmm_region){ device, a, npages, unmap };
+	fprintf(stderr, "daxhold: %s: %lu pages migrated at %p, %lu unmapped\n", path, npages,
+		(void *)a, unmap);
+}
+
 static void emit_construction(const char *scenario)
 {
 	fprintf(out, "{\n\"mode\": \"%s\",\n\"construction\": {\n  \"mappings\": [\n", scenario);
@@ -269,10 +377,15 @@ static void emit_construction(const char *scenario)
 		struct mapped *m = &maps[i];
 		struct stat st;
 		fstat(m->fd, &st);
-		fprintf(out, "    {\"name\": \"%s\", \"path\": \"%s\", \"ino\": %lu, \"size\": %lu, "
-			"\"mapped\": %lu, \"map_sync\": %s, \"vaddr\": \"0x%lx\", \"touched\": [",
-			m->name, m->path, (unsigned long)st.st_ino, m->size, m->len,
+		fprintf(out, "    {");
+		emit_name("name", m->name);
+		fprintf(out, "\"path\": \"%s\", \"ino\": %lu, \"size\": %lu, "
+			"\"mapped\": %lu, \"map_sync\": %s, \"vaddr\": \"0x%lx\", ",
+			m->path, (unsigned long)st.st_ino, m->size, m->len,
 			m->sync ? "true" : "false", (unsigned long)(uintptr_t)m->addr);
+		if (m->populated)
+			fprintf(out, "\"populated\": %lu, ", m->populated);
+		fprintf(out, "\"touched\": [");
 		for (int j = 0; j < m->ntouch; j++)
 			fprintf(out, "%s{\"offset\": %lu, \"index\": %lu, \"write\": %s, \"pfn\": \"0x%" PRIx64 "\"}",
 				j ? ", " : "", m->touch[j].off, m->touch[j].off / PAGE,
@@ -288,6 +401,12 @@ static void emit_construction(const char *scenario)
 	fprintf(out, "  ],\n  \"injected\": [\n");
 	for (int i = 0; i < ninjected; i++)
 		fprintf(out, "    %s%s\n", injected[i], i + 1 < ninjected ? "," : "");
+	fprintf(out, "  ],\n  \"device_private\": [\n");
+	for (int i = 0; i < nhmm; i++)
+		fprintf(out, "    {\"device\": \"hmm_dmirror%d\", \"vaddr\": \"0x%lx\", \"migrated\": %lu, "
+			"\"unmapped\": %lu, \"held\": %lu}%s\n", hmm[i].device,
+			(unsigned long)(uintptr_t)hmm[i].addr, hmm[i].npages, hmm[i].unmapped,
+			hmm[i].npages - hmm[i].unmapped, i + 1 < nhmm ? "," : "");
 	fprintf(out, "  ],\n  \"holder_pid\": %d\n},\n", getpid());
 }
 
@@ -400,7 +519,9 @@ static void emit_kernel(const int *task_pids, int ntasks)
 		size_t k = 0;
 		for (int j = 0; j < maps[i].ntouch; j++)
 			k += snprintf(idx + k, sizeof(idx) - k, " %lu", maps[i].touch[j].off / PAGE);
-		char *f = truth("file %s%s", maps[i].path, idx);
+		char *f = maps[i].truth_stride
+			? truth("filesum %s %lu%s", maps[i].path, maps[i].truth_stride, idx)
+			: truth("file %s%s", maps[i].path, idx);
 		fprintf(out, "%s%s\n", f, i + 1 < nmaps ? "," : "");
 		free(f);
 	}
@@ -417,6 +538,20 @@ static void emit_kernel(const int *task_pids, int ntasks)
 	unsigned long rs[8], re[8];
 	int nr[2] = { 0, 0 };
 	unsigned long census_s[2][8], census_e[2][8];
+	int nall = 0;
+	unsigned long all_s[32], all_e[32];
+	if (pgmap_xa) {
+		/* Every registered pgmap instead of the two probes: an array of pgmap documents. */
+		char *g = truth("pgmaps 0x%lx", pgmap_xa);
+		char *b = strchr(g, '['), *e = strrchr(g, ']');
+		if (!b || !e || e < b || strstr(g, "\"implausible\""))
+			die("daxtruth pgmaps: %.300s", g);
+		*e = 0;
+		fprintf(out, "%s\n", b + 1);
+		nall = pgmap_ranges(b + 1, all_s, all_e, 32);
+		probe[0] = probe[1] = 0;
+		free(g);
+	}
 	for (int i = 0; i < 2; i++) {
 		if (!probe[i])
 			continue;
@@ -437,6 +572,12 @@ static void emit_kernel(const int *task_pids, int ntasks)
 			first = 0;
 			free(c);
 		}
+	for (int r = 0; r < nall; r++) {
+		char *c = truth("range 0x%lx 0x%lx", all_s[r] / PAGE, all_e[r] / PAGE + 1);
+		fprintf(out, "%s%s\n", first ? "" : ",", c);
+		first = 0;
+		free(c);
+	}
 	fprintf(out, "],\n\"tasks\": [\n");
 	for (int i = 0; i < ntasks; i++) {
 		char *t = truth("task %d", task_pids[i]);
@@ -549,6 +690,48 @@ static void scenario_devdax(const char *dev)
 	resolve_pfns();
 }
 
+/* bigpmem: one file with BIG_PTE_PAGES 4 KiB entries (its first part, read-faulted through a
+ * MADV_NOHUGEPAGE range so that every fault is a PTE fault) followed by BIG_PMDS 2 MiB entries
+ * (write faults through the 2 MiB-aligned rest), a few pinned pages, and a few mapped pages of
+ * the device-dax namespace.  The data is written with write(2) first: a read fault on an
+ * unwritten extent would map the zero page instead of the file's pfn. */
+#define BIG_PTE_PAGES (1UL << 20)
+#define BIG_PMDS 16UL
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+static void scenario_big(const char *dir, const char *dev)
+{
+	unsigned long pte_len = BIG_PTE_PAGES * PAGE, len = pte_len + BIG_PMDS * PMD;
+	struct mapped *m = map_file("big.dat", dir, len, len, 0);
+	static char buf[PMD];
+	memset(buf, 0x5a, sizeof(buf));
+	for (unsigned long off = 0; off < pte_len; off += sizeof(buf))
+		if (pwrite(m->fd, buf, sizeof(buf), (off_t)off) != (ssize_t)sizeof(buf))
+			die("write %s", m->path);
+	if (madvise(m->addr, pte_len, MADV_NOHUGEPAGE))
+		die("madvise NOHUGEPAGE");
+	if (madvise(m->addr, pte_len, MADV_POPULATE_READ))
+		for (unsigned long off = 0; off < pte_len; off += PAGE)
+			(void)*(volatile char *)(m->addr + off);
+	m->populated = pte_len;
+	m->truth_stride = 4096;
+	touch(m, 0, 0);
+	touch(m, PAGE, 0);
+	touch(m, (BIG_PTE_PAGES / 2 + 3) * PAGE, 0);
+	touch(m, pte_len - PAGE, 0);
+	for (unsigned long i = 0; i < BIG_PMDS; i++)
+		touch(m, pte_len + i * PMD, 1);
+	pin(m, PAGE, 1);
+	pin(m, (BIG_PTE_PAGES / 2 + 3) * PAGE, 2);
+	pin(m, pte_len + PMD + 3 * PAGE, 1);
+	struct mapped *d = map_device("devdax", dev, 4 * PMD);
+	touch(d, 0, 1);
+	touch(d, PMD + 5 * PAGE, 1);
+	pin(d, PMD + 5 * PAGE, 1);
+	resolve_pfns();
+}
+
 /* seed 004 (DAX-gup): a page pinned by an unread pipe, and a task truncating that file, which
  * waits in the filesystem's break-layouts path until the page is idle (it never is). */
 static pid_t scenario_truncate(const char *dir)
@@ -569,6 +752,46 @@ static pid_t scenario_truncate(const char *dir)
 		_exit(0);
 	}
 	wait_wchan(child, "break_layouts", "wait_dax_page", "truncating child");
+	return child;
+}
+
+/* Hostile names (issue 7): DAX files whose names carry a newline, terminal escape sequences
+ * (CSI clear screen, OSC window title), other C0 controls and DEL, C1 controls as valid
+ * UTF-8, invalid UTF-8 (a lone 0xff, a truncated 3-byte sequence), valid non-ASCII UTF-8,
+ * JSON syntax with a backslash, and 255 bytes (NAME_MAX, ending in a 2-byte character);
+ * three written 4 KiB entries each, one page pinned.  A child holding the same pipes has a
+ * hostile comm (TASK_COMM_LEN 16: 15 bytes), so holders and tasks carry one too. */
+static pid_t scenario_hostile(const char *dir)
+{
+	static char longname[256];
+	static const char *const names[] = {
+		"new\nline.dat",
+		"esc\x1b[2J\x1b]0;pwned\x07.dat",
+		"ctl\x01\x08\t\r\x7f.dat",
+		"c1\xc2\x9b" "31m\xc2\x85.dat",
+		"bad\xff" "utf8\xe2\x82.dat",
+		"caf\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac-\xf0\x9f\x93\x81.dat",
+		"\"},{\"x\":\"\\u0000.dat",
+		longname,
+	};
+	memset(longname, 'x', 253);
+	memcpy(longname, "long-", 5);
+	memcpy(longname + 253, "\xc3\xa9", 3);	/* 255 bytes and the NUL */
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct mapped *f = map_file(names[i], dir, 8 * PAGE, 8 * PAGE, 0);
+		touch(f, 0, 1);
+		touch(f, 1 * PAGE, 1);
+		touch(f, 3 * PAGE, 1);
+	}
+	pin(&maps[1], 1 * PAGE, 1);
+	resolve_pfns();
+	pid_t child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		prctl(PR_SET_NAME, "dh\x1b]0;x\x07\n\xff\x7f\\");
+		hold();
+	}
 	return child;
 }
 
@@ -703,8 +926,12 @@ int main(int argc, char **argv)
 		scenario_fs(target);
 	else if (!strcmp(mode, "devdax"))
 		scenario_devdax(target);
+	else if (!strcmp(mode, "big") && argc > 3)
+		scenario_big(target, argv[3]);
 	else if (!strcmp(mode, "truncate"))
 		tasks[ntasks++] = scenario_truncate(target);
+	else if (!strcmp(mode, "hostile"))
+		tasks[ntasks++] = scenario_hostile(target);
 	else if (!strcmp(mode, "leak"))
 		tasks[ntasks++] = scenario_leak(target);
 	else if (!strcmp(mode, "refexit"))
@@ -715,6 +942,14 @@ int main(int argc, char **argv)
 		scenario_floor(target);
 	else if (!strcmp(mode, "entrylock"))
 		tasks[ntasks++] = scenario_entrylock(target);
+	else if (!strcmp(mode, "allpgmaps") && argc > 3) {
+		scenario_devdax(target);
+		if (!strcmp(argv[3], "hmm")) {
+			hmm_migrate(0, 16, 0);
+			hmm_migrate(1, 32, 12);
+		}
+		pgmap_xa = kallsyms_addr("pgmap_array");
+	}
 	else
 		die("unknown mode %s", mode);
 

@@ -29,6 +29,7 @@ from typing import Optional
 from drgn import FaultError, Program
 
 from .memmap import memmap_census
+from .memory import read_str
 from .refmodel import MT_COHERENT, MT_PCI_P2PDMA, MT_PRIVATE, RM_6_1, RM_6_15
 
 __all__ = ("DevMem", "devmem_read")
@@ -114,7 +115,8 @@ def _p2pdma_read(prog: Program, pm, dm: DevMem) -> None:
         raise ValueError(f"pci_p2pdma_pagemap {base:#x}: provider unreadable")
     try:
         namep = _u64(prog, dm.provider + o_dev + o_kobj + o_name)
-        dm.provider_name = prog.read(namep, 48).split(b"\0", 1)[0].decode(errors="replace")
+        # dev_name() in its display form, as dt_read_str() gives the C core (char [48])
+        dm.provider_name = read_str(prog, namep, 47)
     except (FaultError, ValueError):
         dm.provider_name = ""
     try:
